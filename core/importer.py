@@ -61,7 +61,8 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     if path.suffix.lower() == ".json":
         return _json_rows(path, text)
     reader = csv.DictReader(io.StringIO(text))
-    rows = []
+    rows: list[tuple[int, dict[str, Any]]] = []
+    _ = reader.fieldnames  # reads the header line
     line = reader.line_num
     for row in reader:
         rows.append((line + 1, {k.strip(): (v or "").strip() for k, v in row.items() if k}))
