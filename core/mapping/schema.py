@@ -20,6 +20,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from core.mapping.problems import FieldPath, render_path
+from core.mapping.transforms import TRANSFORMS
 from core.mapping.yamlsource import Source, locate
 
 RawProblem = tuple[FieldPath, int, int, str, str]
@@ -162,13 +163,26 @@ def _type_hint(path: FieldPath, wanted: list[str], source: Source) -> str:
     written = source.plain_scalars.get(path)
     if written is not None and "string" in wanted:
         return f"quote it if you mean the text: \"{written}\""
-    if path and path[-1] == "transform":
+    in_transform = bool(path) and (path[-1] == "transform" or path[-2:-1] == ("transform",))
+    value = _at(source.data, path)
+    if in_transform and isinstance(value, str) and value in TRANSFORMS:
+        return f"write {{{value}: {{}}}}"
+    if in_transform:
         return "write transform: {name: {args}} or a list of them"
     if path == ("fields",):
         return "write each field as a list item starting with '- '"
     if path[-1:] and isinstance(path[-1], int) and path[:1] == ("fields",):
         return "each field is a mapping such as {local: number, remote: ContractNumber}"
     return f"write {_one_of([_TYPE_NAMES[t] for t in wanted])}"
+
+
+def _at(data: Any, path: FieldPath) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _empty_hint(path: FieldPath) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Iterable
 from collections.abc import Mapping as MappingABC
 
 from connectors.base import FieldSpec, ObjectSpec
@@ -68,6 +69,11 @@ class _Report:
 def _suggest(word: str, options: list[str], fallback: str = "") -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else fallback
+
+
+def _one_of(words: Iterable[str]) -> str:
+    items = sorted(words)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _fpath(f: FieldMap, *rest: str | int) -> FieldPath:
@@ -194,16 +200,21 @@ class _Checker:
         kind = first.kind
         if local_kind and kind.local_types and local_kind not in kind.local_types:
             self.add(first.path + (first.name,), f"{first.name} transform does not fit local "
-                     f"field {f.local!r} ({local_type}); it needs "
-                     f"{' or '.join(sorted(kind.local_types))}",
-                     TYPE_HINTS.get(local_kind, "use the string transform for text"), key=True)
+                     f"field {f.local!r} ({local_type}); it needs {_one_of(kind.local_types)}",
+                     self._type_hint(first.name, local_kind), key=True)
         if spec is not None and spec.type not in last.kind.remote_types:
             self.add(last.path + (last.name,), f"{last.name} transform does not fit remote "
                      f"field {f.remote!r} ({spec.type}); it needs "
-                     f"{' or '.join(sorted(last.kind.remote_types))}",
-                     TYPE_HINTS.get(spec.type, "map another field"), key=True)
+                     f"{_one_of(last.kind.remote_types)}",
+                     TYPE_HINTS.get(spec.type, "map another remote field"), key=True)
         if spec is not None and last.name == "enum" and spec.choices:
             self._enum_choices(last, spec)
+
+    def _type_hint(self, transform: str, local_kind: str) -> str:
+        if transform == "lookup":
+            refs = sorted(n for n, t in self.local_fields.items() if t.startswith("reference:"))
+            return "lookup maps reference fields" + (f" such as {', '.join(refs)}" if refs else "")
+        return TYPE_HINTS.get(local_kind, f"use a transform that reads {local_kind}, or none")
 
     def _enum_choices(self, t: Transform, spec: FieldSpec) -> None:
         values = [(("map", k), v) for k, v in t.args["map"].items()]
@@ -234,7 +245,7 @@ class _Checker:
     def keys(self, written: dict[str, FieldMap]) -> None:
         m = self.mapping
         if m.upsert_key:
-            spec = self.remote_field(m.upsert_key, ("upsert_key",), "upsert_key")
+            spec = self.remote_field(m.upsert_key, ("upsert_key",), "field")
             if spec is not None and not spec.external_id:
                 ext = [n for n, s in self.remote.fields.items() if s.external_id]
                 self.add(("upsert_key",), f"{m.upsert_key!r} is not an external-id field on "
@@ -245,9 +256,9 @@ class _Checker:
                          "upsert key; the engine writes the store's id there",
                          "remove this field, or make it direction: in")
         if m.match_remote:
-            self.remote_field(m.match_remote, ("match", "remote"), "match.remote field")
+            self.remote_field(m.match_remote, ("match", "remote"), "field")
         if m.match_local:
-            self.local_field(m.match_local, ("match", "local"), "match.local field")
+            self.local_field(m.match_local, ("match", "local"), "field")
 
 
 __all__ = ["AmbiguousName", "check_mapping", "resolve_mapping", "resolve_remote_name",

@@ -41,7 +41,7 @@ _YAML_HINTS = (
     ("did not find expected key", "check the indentation of this line against the lines above"),
     ("did not find expected '-'", "line up the '-' of every list item"),
     ("found undefined alias", "define the &anchor before using *alias"),
-    ("expected a single document", "keep one mapping per file; remove the '---' separator"),
+    ("another document", "keep one mapping per file; remove the '---' separator"),
 )
 
 
@@ -73,7 +73,8 @@ def parse_yaml(text: str) -> Source:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = exc.problem or exc.context or "invalid YAML"
-        source.problems.append(((), line, column, f"YAML syntax: {message}", _yaml_hint(message)))
+        hint = _yaml_hint(f"{exc.context} {message}")
+        source.problems.append(((), line, column, f"YAML syntax: {message}", hint))
         return source
     except yaml.YAMLError as exc:
         source.problems.append(((), 1, 1, f"YAML syntax: {exc}", "fix the YAML syntax"))
