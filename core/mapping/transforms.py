@@ -14,6 +14,7 @@ connection.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -125,8 +126,10 @@ def _check_datetime(args: Any) -> list[ArgProblem]:
 
 
 def _check_number(args: Any) -> list[ArgProblem]:
-    if (args or {}).get("scale") == 0:
-        return [(("scale",), "scale must not be 0", "e.g. scale: 100 for percent")]
+    scale = (args or {}).get("scale", 1)
+    if scale == 0 or not math.isfinite(scale):
+        return [(("scale",), f"scale must be a non-zero number, not {scale}",
+                 "e.g. scale: 100 for percent")]
     return []
 
 

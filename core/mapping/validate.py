@@ -189,8 +189,8 @@ class _Checker:
                                  f"{self.mapping.local_entity}", _suggest(name, list(
                                      self.local_fields), "use fields of the local entity"))
             if t.name == "lookup" and local_kind == "reference":
-                entity = local_type.split(":", 1)[1]
-                if t.args["entity"] != entity:
+                entity = local_type.partition(":")[2]
+                if entity and t.args["entity"] != entity:
                     self.add(where + ("entity",), f"local field {f.local!r} refers to {entity}, "
                              f"not {t.args['entity']}", f"use entity: {entity}")
         if not f.transforms:
@@ -229,7 +229,7 @@ class _Checker:
 
     def _untransformed(self, f: FieldMap, spec: FieldSpec | None, local_kind: str | None) -> None:
         if local_kind == "reference":
-            entity = self.local_fields[f.local].split(":", 1)[1]
+            entity = self.local_fields[f.local].partition(":")[2] or "<entity>"
             self.add(_fpath(f, "local"), f"local field {f.local!r} holds a store id of a "
                      f"{entity}", f"add transform: {{lookup: {{entity: {entity}}}}}")
             return

@@ -101,7 +101,13 @@ class _Builder:
             self._problem(path, node, "recursive alias", "an alias may not contain itself")
             return None
         if isinstance(node, yaml.ScalarNode):
-            value = self.constructor.construct_object(node)
+            try:
+                value = self.constructor.construct_object(node)
+            except (yaml.YAMLError, ValueError) as exc:
+                reason = getattr(exc, "problem", None) or str(exc)
+                self._problem(path, node, f"cannot read {node.value!r}: {reason}",
+                              f"quote it if you mean the text: \"{node.value}\"")
+                return node.value
             if not isinstance(value, str) and node.style is None and node.value:
                 self.source.plain_scalars[path] = node.value
             return value
@@ -120,6 +126,10 @@ class _Builder:
                 self._problem(path, key_node, "a key must be a plain name", "write name: value")
                 continue
             key = key_node.value
+            if key == "<<":
+                self._problem(path + (key,), key_node, "merge keys (<<) are not supported",
+                              "write the keys out in full")
+                continue
             if key in out:
                 first = self.source.locations[path + (key,)]
                 self._problem(path + (key,), key_node, f"duplicate key {key!r}",
