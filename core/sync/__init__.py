@@ -1,0 +1,1 @@
+"""The sync engine: pull -> map -> reconcile -> push, crash-safe and echo-free."""

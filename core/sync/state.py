@@ -1,0 +1,110 @@
+"""Reading and writing the engine's own rows: links, cursors, dead letters, conflicts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.sync_models import Conflict, Cursor, DeadLetter, Link
+
+DEAD_LETTER_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
+                       timedelta(hours=2), timedelta(hours=12))
+
+
+class LinkContext:
+    """The ``MappingContext`` lookups use: links of one connection, by entity."""
+
+    def __init__(self, session: Session, connection: str) -> None:
+        self.session, self.connection = session, connection
+
+    def remote_id_for(self, entity: str, local_id: str) -> str | None:
+        return self.session.scalar(select(Link.remote_id).where(
+            Link.connection == self.connection, Link.entity == entity,
+            Link.local_id == str(local_id), Link.remote_id.is_not(None)).limit(1))
+
+    def local_id_for(self, entity: str, remote_id: str) -> str | None:
+        return self.session.scalar(select(Link.local_id).where(
+            Link.connection == self.connection, Link.entity == entity,
+            Link.remote_id == str(remote_id)).limit(1))
+
+
+def link_by_remote(s: Session, sync: str, remote_id: str) -> Link | None:
+    return s.scalar(select(Link).where(Link.sync == sync, Link.remote_id == remote_id))
+
+
+def link_by_local(s: Session, sync: str, local_id: str) -> Link | None:
+    return s.scalar(select(Link).where(Link.sync == sync, Link.local_id == str(local_id)))
+
+
+def base_part(link: Link, part: str) -> dict[str, Any]:
+    return dict((link.base or {}).get(part, {}))
+
+
+def set_base(link: Link, *, local: dict[str, Any] | None = None,
+             remote: dict[str, Any] | None = None) -> None:
+    base = dict(link.base or {})
+    if local is not None:
+        base["local"] = local
+    if remote is not None:
+        base["remote"] = remote
+    link.base = base  # a new dict, so the JSON column is seen as changed
+
+
+def load_cursor(s: Session, sync: str) -> Cursor:
+    cur = s.get(Cursor, sync)
+    if cur is None:
+        cur = Cursor(sync=sync, version=1, value={}, state={})
+        s.add(cur)
+        s.flush()
+    return cur
+
+
+def dead_letter(s: Session, *, sync: str, direction: str, key: str, record: dict[str, Any],
+                code: str, error: str, now: datetime, retry: bool = True) -> DeadLetter:
+    dl = s.scalar(select(DeadLetter).where(DeadLetter.sync == sync,
+                                           DeadLetter.direction == direction,
+                                           DeadLetter.record_key == key))
+    if dl is None:
+        dl = DeadLetter(sync=sync, direction=direction, record_key=key, attempts=0,
+                        created_at=now)
+        s.add(dl)
+    dl.attempts += 1
+    dl.record, dl.error_code, dl.error = audit.jsonable(record), code, error
+    dl.resolved_at = None
+    step = DEAD_LETTER_BACKOFF[min(dl.attempts - 1, len(DEAD_LETTER_BACKOFF) - 1)]
+    dl.next_retry_at = now + step if retry else None
+    return dl
+
+
+def resolve_dead_letter(s: Session, sync: str, direction: str, key: str, now: datetime) -> None:
+    dl = s.scalar(select(DeadLetter).where(DeadLetter.sync == sync,
+                                           DeadLetter.direction == direction,
+                                           DeadLetter.record_key == key,
+                                           DeadLetter.resolved_at.is_(None)))
+    if dl is not None:
+        dl.resolved_at, dl.next_retry_at = now, None
+
+
+def pending_conflict_fields(s: Session, sync: str, local_id: str) -> frozenset[str]:
+    return frozenset(s.scalars(select(Conflict.field).where(
+        Conflict.sync == sync, Conflict.local_id == str(local_id),
+        Conflict.outcome == "pending")))
+
+
+def record_conflict(s: Session, *, sync: str, entity: str, local_id: str, remote_id: str,
+                    field: str, base: Any, local: Any, remote: Any, policy: str, outcome: str,
+                    now: datetime, actor: str) -> Conflict:
+    c = Conflict(sync=sync, entity=entity, local_id=str(local_id), remote_id=remote_id,
+                 field=field, base=base, local=local, remote=remote, policy=policy,
+                 outcome=outcome, created_at=now,
+                 resolved_at=None if outcome == "pending" else now)
+    s.add(c)
+    audit.append(s, at=now, actor=actor, action="sync.conflict", entity=entity,
+                 entity_id=local_id, payload={"sync": sync, "field": field, "base": base,
+                                              "local": local, "remote": remote,
+                                              "policy": policy, "outcome": outcome})
+    return c
