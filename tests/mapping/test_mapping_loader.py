@@ -20,7 +20,7 @@ from core.mapping import (
     resolve_remote_name,
 )
 from core.mapping.validate import AmbiguousName
-from tests.mapping.conftest import CONTRACT_FIELDS, CONTRACT_SPEC
+from tests.mapping.conftest import CONTRACT_FIELDS, CONTRACT_SPEC, LOCAL_FIELDS, REMOTE_SPECS
 
 MINIMAL = """\
 version: 1
@@ -44,6 +44,14 @@ def test_good_example_loads_and_checks_clean(good_path: Path) -> None:
     assert (mapping.conflict_policy, mapping.deletes, mapping.version) == (
         "newest_wins", "flag", 1)
     assert check_mapping(mapping, CONTRACT_SPEC, CONTRACT_FIELDS) == []
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent / "good").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_every_good_example_checks_clean(path: Path) -> None:
+    mapping = load_mapping(path)
+    spec = REMOTE_SPECS[mapping.remote_object]
+    assert check_mapping(mapping, spec, LOCAL_FIELDS[mapping.local_entity]) == []
 
 
 def test_model_helpers(good_path: Path) -> None:
