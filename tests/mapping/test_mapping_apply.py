@@ -18,7 +18,8 @@ from core.mapping import (
     to_local,
     to_remote,
 )
-from tests.mapping.conftest import CONTRACT_SPEC, FakeLinks
+
+from .fakes import CONTRACT_SPEC, FakeLinks
 
 
 @pytest.fixture

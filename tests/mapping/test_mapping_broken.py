@@ -9,7 +9,8 @@ import pytest
 
 from core.mapping import MappingError, check_mapping, load_mapping
 from core.mapping.problems import Problem
-from tests.mapping.conftest import LOCAL_FIELDS, REMOTE_SPECS
+
+from .fakes import LOCAL_FIELDS, REMOTE_SPECS
 
 BROKEN = Path(__file__).parent / "broken"
 CASES = sorted(BROKEN.glob("*.yaml"))

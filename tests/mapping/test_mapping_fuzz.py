@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.mapping import MappingError, check_mapping, load_mapping_text
-from tests.mapping.conftest import CONTRACT_FIELDS, CONTRACT_SPEC
+
+from .fakes import CONTRACT_FIELDS, CONTRACT_SPEC
 
 GOOD = (Path(__file__).parent / "good" / "salesforce_contracts.yaml").read_text()
 LINES = GOOD.splitlines(keepends=True)

@@ -20,7 +20,8 @@ from core.mapping import (
     resolve_remote_name,
 )
 from core.mapping.validate import AmbiguousName
-from tests.mapping.conftest import CONTRACT_FIELDS, CONTRACT_SPEC, LOCAL_FIELDS, REMOTE_SPECS
+
+from .fakes import CONTRACT_FIELDS, CONTRACT_SPEC, LOCAL_FIELDS, REMOTE_SPECS
 
 MINIMAL = """\
 version: 1

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from core.mapping import TRANSFORMS, Transform, TransformError
 from core.mapping.model import freeze
-from tests.mapping.conftest import FakeLinks
+
+from .fakes import FakeLinks
 
 
 def t(name: str, args: Any = None) -> Transform:
