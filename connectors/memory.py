@@ -1,6 +1,8 @@
 """An in-memory remote system that behaves like a real one.
 
-It is what the engine's tests run against and the reference connector for
+With ``path:`` in its settings the remote lives in a JSON file, so separate
+``contracthub`` runs (and a person editing that file) see one system. It is
+what the engine's tests run against and the reference connector for
 the conformance suite: its own ids, a version stamp that changes on every
 write (the hub's own included), modification times from the shared clock
 (so many records can share one), deletions, upsert by an external-id field
@@ -16,10 +18,12 @@ skips a record whose version it already has).
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from connectors.base import (
@@ -115,6 +119,43 @@ class MemoryRemote:
                 raise exc
 
 
+    # -- a file-backed remote, so separate CLI runs see one system ------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rows": {obj: {rid: {"fields": r.fields, "version": r.version,
+                                 "modified": r.modified.isoformat()}
+                           for rid, r in rows.items()} for obj, rows in self.rows.items()},
+            "deleted": {obj: {rid: t.isoformat() for rid, t in d.items()}
+                        for obj, d in self.deleted.items()},
+            "next_id": next(self._ids), "next_version": next(self._versions),
+            "calls": self.calls.counts}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], clock: Clock) -> MemoryRemote:
+        remote = cls(clock)
+        for obj, rows in data.get("rows", {}).items():
+            remote.rows[obj] = {rid: _Row(rid, r["fields"], r["version"],
+                                          datetime.fromisoformat(r["modified"]))
+                                for rid, r in rows.items()}
+        for obj, d in data.get("deleted", {}).items():
+            remote.deleted[obj] = {rid: datetime.fromisoformat(t) for rid, t in d.items()}
+        remote._ids = itertools.count(data.get("next_id", 1))
+        remote._versions = itertools.count(data.get("next_version", 1))
+        remote.calls.counts.update(data.get("calls", {}))
+        return remote
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=1, default=str), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, clock: Clock) -> MemoryRemote:
+        if not path.exists():
+            return cls(clock)
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")), clock)
+
+
 _REMOTES: dict[str, MemoryRemote] = {}
 
 
@@ -128,6 +169,11 @@ class MemoryConnector:
     def __init__(self, *, name: str, settings: Mapping[str, Any], clock: Clock | None = None,
                  remote: MemoryRemote | None = None) -> None:
         self.name = name
+        self.path: Path | None = None
+        if remote is None and settings.get("path"):
+            self.path = Path(settings["_config_folder"] if "_config_folder" in settings
+                             else ".") / settings["path"]
+            remote = MemoryRemote.load(self.path, clock or SystemClock())
         if remote is None:
             key = settings.get("remote", name)
             remote = _REMOTES.get(key) or register_remote(key, MemoryRemote(clock or SystemClock()))
@@ -180,7 +226,10 @@ class MemoryConnector:
         with self.remote._lock:
             self.remote.calls.add("write")
             self.remote._maybe_fail("write")
-            return [self._write_one(object_name, key_field, op) for op in batch]
+            results = [self._write_one(object_name, key_field, op) for op in batch]
+            if self.path is not None:
+                self.remote.save(self.path)
+            return results
 
     def _write_one(self, obj: str, key_field: str | None, op: WriteOp) -> WriteResult:
         rows = self.remote.rows.setdefault(obj, {})
