@@ -166,12 +166,17 @@ class FaultyApp:
     def __init__(
         self,
         app: WSGIApp,
+        clock: Any = None,
+        *,
         default_body: DefaultBody | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
+        """``clock`` (anything with ``sleep(seconds)``, e.g. ``core.clock.FakeClock``)
+        or ``sleep`` replaces ``time.sleep`` for rule delays; ``default_body(status)``
+        gives the vendor-shaped body of a fault without an explicit one."""
         self.app = app
         self.default_body = default_body or _generic_body
-        self.sleep = sleep or time.sleep
+        self.sleep = sleep or (clock.sleep if clock is not None else time.sleep)
         self.calls = CallLog()
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()

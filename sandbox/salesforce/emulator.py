@@ -61,7 +61,9 @@ class SalesforceEmulator:
         self.budget = ApiBudget(self.now, daily_limit)
         self._reject: RejectHook | None = None
         self.api = SalesforceApp(self.store, self.tokens, self.budget, lambda: self._reject)
-        self.faults = FaultyApp(self.api, default_fault_body, sleep)
+        if sleep is None and hasattr(clock, "sleep"):
+            sleep = clock.sleep
+        self.faults = FaultyApp(self.api, default_body=default_fault_body, sleep=sleep)
         self.server: EmulatorServer | None = None
         self._lock = threading.Lock()
 

@@ -4,9 +4,11 @@ Answers ``{totalSize, done, nextRecordsUrl?, records}``. The result set is
 fixed when the query runs; pages are ``batchSize`` records (the
 ``Sforce-Query-Options: batchSize=N`` header, 200 to 2,000, default
 2,000) and ``nextRecordsUrl`` is ``/services/data/vNN.N/query/<locator>-<offset>``
-(``queryAll/`` for QueryAll). A locator dies when its last page has been
-served, after 15 minutes unused, or when more than 10 are open (the oldest
-goes first); using a dead one is 400 ``INVALID_QUERY_LOCATOR``.
+-- for QueryAll too, as documented; ``queryAll/<locator>-<offset>`` is served
+as well, and either way a QueryAll locator keeps its deleted rows. A locator
+dies when its last page has been served, after 15 minutes unused, or when
+more than 10 are open (the oldest goes first); using a dead one is 400
+``INVALID_QUERY_LOCATOR``.
 ``SELECT COUNT() ...`` answers the count in ``totalSize`` and no records.
 """
 
@@ -43,7 +45,6 @@ def batch_size(header: str | None) -> int | None:
 class Cursor:
     records: list[dict[str, Any]]
     batch: int
-    endpoint: str
     used_at: datetime
 
 
@@ -72,8 +73,7 @@ class QueryService:
         if compiled.count_only:
             return {"totalSize": len(rows), "done": True, "records": []}
         rendered = [records.render(obj, r, version, compiled.fields) for r in rows]
-        endpoint = "queryAll" if include_deleted else "query"
-        cursor = Cursor(rendered, batch or DEFAULT_BATCH, endpoint, self.store.now())
+        cursor = Cursor(rendered, batch or DEFAULT_BATCH, self.store.now())
         return self._page(cursor, None, 0, version)
 
     def more(self, locator: str, version: str, batch: int | None) -> dict[str, Any]:
@@ -109,7 +109,7 @@ class QueryService:
                 while len(self._cursors) > MAX_OPEN_CURSORS:
                     self._cursors.popitem(last=False)
             cursor.used_at = self.store.now()
-            out["nextRecordsUrl"] = f"/services/data/v{version}/{cursor.endpoint}/{key}-{end}"
+            out["nextRecordsUrl"] = f"/services/data/v{version}/query/{key}-{end}"
         out["records"] = page
         return out
 

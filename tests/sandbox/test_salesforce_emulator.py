@@ -187,6 +187,24 @@ def test_query_all_includes_deleted_rows(salesforce_client: Salesforce,
     assert salesforce_sandbox.calls.count(f"GET /services/data/v{V}/queryAll") == 1
 
 
+def test_query_all_pages_keep_deleted_rows(salesforce_client: Salesforce,
+                                           salesforce_sandbox: SalesforceEmulator) -> None:
+    ids = seed_accounts(salesforce_sandbox, 450)
+    for record_id in ids[-50:]:
+        salesforce_sandbox.store.delete("Account", record_id)
+    headers = {"Sforce-Query-Options": "batchSize=200"}
+    first = salesforce_client.query("SELECT Id FROM Account", include_deleted=True,
+                                    headers=headers)
+    assert first["totalSize"] == 450
+    assert first["nextRecordsUrl"].startswith(f"/services/data/v{V}/query/")  # as documented
+    rest = salesforce_client.query_all("SELECT Id, IsDeleted FROM Account",
+                                       include_deleted=True, headers=headers)["records"]
+    assert sum(r["IsDeleted"] for r in rest) == 50
+    locator = first["nextRecordsUrl"].rsplit("/", 1)[1]
+    same = salesforce_client.query_more(locator, include_deleted=True, headers=headers)
+    assert len(same["records"]) == 200  # queryAll/<locator> serves the same cursor
+
+
 def test_count_query_and_typed_values(salesforce_client: Salesforce,
                                       salesforce_sandbox: SalesforceEmulator,
                                       sandbox_clock: FakeClock) -> None:
