@@ -37,6 +37,7 @@ from connectors.base import (
     WriteOp,
     WriteResult,
 )
+from core import derived
 from core.changes import ENTITY_CLASSES
 from core.hub import Hub
 from core.retry import RetryPolicy, call_with_retry
@@ -167,7 +168,8 @@ class Cycle:
 
     # -- steps ----------------------------------------------------------------
     def prepare(self) -> None:
-        """Subscribe the sync to its entity; on first sight, queue every local row."""
+        """Bring derived fields up to date; on first sight, subscribe and queue every row."""
+        self.refresh_derived()
         entity = self.job.mapping.local_entity
         with self.tx() as s:
             if s.get(SyncSubscription, self.job.name) is not None:
@@ -178,6 +180,15 @@ class Cycle:
             s.add_all(OutboxEntry(sync=self.job.name, entity=entity, local_id=str(i),
                                   op="upsert", created_at=now)
                       for i in s.scalars(select(cls.id).order_by(cls.id)))
+
+    def refresh_derived(self) -> None:
+        """In its own transaction with no origin: the changes fan out to every sync."""
+        if self._outer is not None:
+            derived.run_pass(self._outer, self.now)
+            return
+        s = self.hub.session()
+        with s, s.begin():
+            derived.run_pass(s, self.now)
 
     def pull(self) -> None:
         call_with_retry(self._pull_from_cursor, policy=self.retry, sleep=self.hub.clock.sleep)

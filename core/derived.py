@@ -1,0 +1,105 @@
+"""Derived fields: what a customer record shows about its contracts, kept current.
+
+A customer's ``contract_status``, ``support_tier``, ``renewal_date`` and
+``entitlement_summary`` are computed from its contracts (core.entitlement)
+and stored, so mappings push them out like any other field. They change when
+their inputs change *and* when time crosses a boundary -- a contract starting
+or ending at midnight in its own time zone -- so a pass runs at the start of
+every sync cycle over the customers whose contracts changed, started or
+ended since the previous pass. Contracts that are ``active`` past their end
+(and do not auto-renew) become ``expired`` in the same pass.
+
+Rules: contract_status is ``active`` when entitled, else ``pending`` when a
+contract starts later, else ``expired`` when one has ended, else ``none``;
+renewal_date is the earliest end date among the contracts in force.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core.entitlement import resolve, term_window
+from core.models import Contract, Customer
+from core.sync_models import Cursor
+
+PASS_KEY = "__derived__"
+FUTURE_STATUSES = ("draft", "pending_approval", "approved", "out_for_signature", "active")
+
+
+def customer_fields(session: Session, customer: Customer, now: datetime) -> dict[str, Any]:
+    ent = resolve(session, customer, now)
+    contracts = session.scalars(select(Contract).where(Contract.customer_id == customer.id)).all()
+    if ent.entitled:
+        status = "active"
+    elif any(term_window(c)[0] > now and c.status in FUTURE_STATUSES for c in contracts):
+        status = "pending"
+    elif any(c.status in ("active", "expired") for c in contracts):
+        status = "expired"
+    else:
+        status = "none"
+    in_force = [c for c in contracts if c.number in ent.contracts and c.end_date]
+    renewal = min((c.end_date for c in in_force), default=None)
+    return {"contract_status": status, "support_tier": ent.tier, "renewal_date": renewal,
+            "entitlement_summary": ent.summary()}
+
+
+def expire_contracts(session: Session, now: datetime, ids: set[int] | None = None) -> int:
+    q = select(Contract).where(Contract.status == "active", Contract.end_date.is_not(None),
+                               Contract.auto_renew.is_(False))
+    if ids is not None:
+        q = q.where(Contract.customer_id.in_(ids))
+    n = 0
+    for c in session.scalars(q):
+        end = term_window(c)[1]
+        if end is not None and end <= now:
+            c.status = "expired"
+            n += 1
+    return n
+
+
+def refresh_customers(session: Session, now: datetime, ids: set[int] | None = None) -> int:
+    """Recompute the derived fields; write only those that differ. Returns customers changed."""
+    expire_contracts(session, now, ids)
+    session.flush()
+    q = select(Customer)
+    if ids is not None:
+        q = q.where(Customer.id.in_(ids))
+    changed = 0
+    for cust in session.scalars(q):
+        values = customer_fields(session, cust, now)
+        diff = {k: v for k, v in values.items() if getattr(cust, k) != v}
+        for k, v in diff.items():
+            setattr(cust, k, v)
+        changed += bool(diff)
+    return changed
+
+
+def customers_due(session: Session, since: datetime, now: datetime) -> set[int]:
+    """Customers whose contracts changed, or started or ended (in any zone), since ``since``."""
+    lo, hi = since.date() - timedelta(days=2), now.date() + timedelta(days=1)
+    return set(session.scalars(select(Contract.customer_id).where(or_(
+        Contract.updated_at > since,
+        Contract.start_date.between(lo, hi),
+        Contract.end_date.between(lo, hi)))))
+
+
+def run_pass(session: Session, now: datetime) -> int:
+    """One incremental pass (the first one covers every customer)."""
+    mark = session.get(Cursor, PASS_KEY)
+    if mark is None:
+        mark = Cursor(sync=PASS_KEY, version=1, value={}, state={})
+        session.add(mark)
+        ids = None
+    else:
+        since = datetime.fromisoformat(mark.value["at"])
+        ids = customers_due(session, since, now)
+        if not ids:
+            mark.value = {"at": now.isoformat()}
+            return 0
+    n = refresh_customers(session, now, ids)
+    mark.value, mark.updated_at = {"at": now.isoformat()}, now
+    return n
