@@ -3,8 +3,8 @@
 ``FaultyApp(app)`` wraps any WSGI app. Every request is logged as a
 ``Call`` (method, path, status, whether a fault answered it) and counted
 per endpoint key ``"METHOD /path"`` (the path without its query string and
-without a trailing slash). Rules are tried in the order they were added,
-before the wrapped app sees the request; the first rule that fires answers
+without a trailing slash). Every rule observes every request before the
+wrapped app sees it; of the rules that would fire, the earliest added answers
 instead of the app (or, with ``status=None``, only delays the request).
 
 A rule is reproducible: its ``after``/``times`` counters and its seeded
@@ -65,8 +65,8 @@ class FaultRule:
     def matches(self, key: str) -> bool:
         return self._regex.search(key) is not None
 
-    def consider(self, key: str) -> bool:
-        """Count a call and say whether the rule fires for it."""
+    def observe(self, key: str) -> bool:
+        """Count a call; say whether the rule would fire for it (not yet fired)."""
         if not self.matches(key):
             return False
         self.seen += 1
@@ -74,10 +74,7 @@ class FaultRule:
             return False
         if self.times is not None and self.fired >= self.times:
             return False
-        if self.probability < 1.0 and self._rng.random() >= self.probability:
-            return False
-        self.fired += 1
-        return True
+        return not (self.probability < 1.0 and self._rng.random() >= self.probability)
 
 
 @dataclass(frozen=True)
@@ -206,11 +203,14 @@ class FaultyApp:
 
     # WSGI ----------------------------------------------------------------
     def _pick(self, key: str) -> FaultRule | None:
+        """Every rule observes the call (so its counters and random draws do not
+        depend on other rules); the earliest-added rule that would fire does."""
         with self._lock:
-            for rule in self._rules:
-                if rule.consider(key):
-                    return rule
-        return None
+            ready = [rule for rule in self._rules if rule.observe(key)]
+            if not ready:
+                return None
+            ready[0].fired += 1
+            return ready[0]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         method = environ.get("REQUEST_METHOD", "GET").upper()

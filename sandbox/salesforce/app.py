@@ -74,7 +74,7 @@ class SalesforceApp:
         try:
             response = self.dispatch(request)
         except ApiError as exc:
-            response = json_response(exc.status, exc.all_items(), exc.headers)
+            response = json_response(exc.status, exc.body(), exc.headers)
         except Exception:  # an emulator bug must still answer in the vendor's shape
             log.exception("salesforce emulator failed on %s %s", request.method, request.path)
             response = json_response(500, [{"message": "An unexpected error occurred",
@@ -102,7 +102,11 @@ class SalesforceApp:
             error = limit_exceeded()
             return json_response(403, error.body(), {"Sforce-Limit-Info": self.budget.header()})
         with self.store.lock:
-            reply = self.route(request, version, "/" + tail)
+            try:
+                reply = self.route(request, version, "/" + tail)
+            except ApiError as exc:
+                exc.headers["Sforce-Limit-Info"] = self.budget.header()
+                raise
         headers = dict(reply.headers or {})
         headers["Sforce-Limit-Info"] = self.budget.header()
         return json_response(reply.status, reply.body, headers)

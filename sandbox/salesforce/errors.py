@@ -45,15 +45,20 @@ class ApiError(Exception):
         message: str,
         fields: list[str] | None = None,
         headers: dict[str, str] | None = None,
+        items: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(f"{status} {error_code}: {message}")
         self.status = status
         self.error_code = error_code
         self.message = message
         self.fields = fields
-        self.headers = headers or {}
+        self.headers = dict(headers or {})
+        self.items = items
 
     def body(self) -> list[dict[str, Any]]:
+        """``[{"message", "errorCode", "fields"?}, ...]``."""
+        if self.items is not None:
+            return self.items
         item: dict[str, Any] = {"message": self.message, "errorCode": self.error_code}
         if self.fields is not None:
             item["fields"] = self.fields
@@ -61,17 +66,10 @@ class ApiError(Exception):
 
     @classmethod
     def from_record_errors(cls, errors: list[RecordError], status: int = 400) -> ApiError:
-        """The first of ``errors`` as a top-level error (all of them in ``body``)."""
+        """A top-level error listing every one of ``errors``."""
         first = errors[0]
-        error = cls(status, first.status_code, first.message, first.fields)
-        error._all = errors  # type: ignore[attr-defined]
-        return error
-
-    def all_items(self) -> list[dict[str, Any]]:
-        errors: list[RecordError] | None = getattr(self, "_all", None)
-        if errors:
-            return [e.as_top_level() for e in errors]
-        return self.body()
+        return cls(status, first.status_code, first.message, first.fields,
+                   items=[e.as_top_level() for e in errors])
 
 
 def not_found() -> ApiError:

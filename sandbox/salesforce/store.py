@@ -71,6 +71,7 @@ class Store:
         self._serial = 0
         self._contract_number = 99
         self.purged_through: datetime | None = None
+        self._journal: dict[tuple[str, str], tuple[dict | None, datetime | None]] | None = None
 
     # basics ------------------------------------------------------------
     def now(self) -> datetime:
@@ -183,6 +184,14 @@ class Store:
             self.delete_record(self._obj(obj_name), record_id)
 
     # the primitive writes (no API checks) ------------------------------
+    def _remember(self, obj_name: str, record_id: str) -> None:
+        """Inside a transaction, keep a record's state before its first change."""
+        if self._journal is None or (obj_name, record_id) in self._journal:
+            return
+        record = self._tables[obj_name].get(record_id)
+        self._journal[(obj_name, record_id)] = (
+            dict(record) if record is not None else None, self._deleted_at.get(record_id))
+
     def create_record(self, obj: ObjectDef, given: Mapping[str, Any],
                       honour_system: bool = False) -> str:
         now = self.now()
@@ -202,6 +211,7 @@ class Store:
             record["Id"] = self.new_id(obj)
         record["IsDeleted"] = False
         _derive(obj, record)
+        self._remember(obj.name, record["Id"])
         self._tables[obj.name][record["Id"]] = record
         return str(record["Id"])
 
@@ -210,6 +220,7 @@ class Store:
         record = self.raw(obj.name, record_id)
         if record is None or record["IsDeleted"]:
             raise KeyError(f"no live {obj.name} {record_id}")
+        self._remember(obj.name, record["Id"])
         for name, value in given.items():
             if name != "Id":
                 record[name] = value
@@ -223,6 +234,7 @@ class Store:
         record = self.raw(obj.name, record_id)
         if record is None or record["IsDeleted"]:
             raise KeyError(f"no live {obj.name} {record_id}")
+        self._remember(obj.name, record["Id"])
         now = self.now()
         record["IsDeleted"] = True
         record["SystemModstamp"] = now
@@ -235,9 +247,10 @@ class Store:
         with self.lock:
             cutoff = before or self.now() + timedelta(milliseconds=1)
             purged = 0
-            for table in self._tables.values():
+            for name, table in self._tables.items():
                 for record_id in [i for i, r in table.items() if r["IsDeleted"]]:
                     if self._deleted_at[record_id] < cutoff:
+                        self._remember(name, record_id)
                         del table[record_id]
                         del self._deleted_at[record_id]
                         purged += 1
@@ -251,19 +264,42 @@ class Store:
     # transactions ------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Run a block under the lock; undo all its changes if it raises."""
+        """Run a block under the lock; undo all its changes if it raises.
+
+        Changes are journalled (the state of each record before its first
+        change), so the cost is proportional to what the block touches.
+        A transaction inside a transaction joins the outer one.
+        """
         with self.lock:
-            saved = (
-                {n: {i: dict(r) for i, r in t.items()} for n, t in self._tables.items()},
-                dict(self._deleted_at), self._serial, self._contract_number,
-                self.purged_through,
-            )
+            if self._journal is not None:
+                yield
+                return
+            counters = (self._serial, self._contract_number, self.purged_through)
+            self._journal = {}
             try:
                 yield
             except BaseException:
-                (self._tables, self._deleted_at, self._serial, self._contract_number,
-                 self.purged_through) = saved
+                self._undo(self._journal)
+                self._serial, self._contract_number, self.purged_through = counters
                 raise
+            finally:
+                self._journal = None
+
+    def _undo(self, journal: dict[tuple[str, str], tuple[dict | None, datetime | None]]
+              ) -> None:
+        for (obj_name, record_id), (before, deleted_at) in reversed(journal.items()):
+            table = self._tables[obj_name]
+            if before is None:
+                table.pop(record_id, None)
+            elif record_id in table:
+                table[record_id].clear()
+                table[record_id].update(before)
+            else:
+                table[record_id] = before
+            if deleted_at is None:
+                self._deleted_at.pop(record_id, None)
+            else:
+                self._deleted_at[record_id] = deleted_at
 
 
 def _match_key(value: Any) -> Any:

@@ -115,3 +115,11 @@ def test_https_server_serves_with_the_sandbox_ca() -> None:
         localhost = server.base_url.replace("127.0.0.1", "localhost")
         assert session.get(localhost + "/ping").status_code == 200
     assert not server.running
+
+
+def test_rules_count_calls_independently() -> None:
+    app, client, _ = make()
+    app.add_rule(pattern="GET", status=500, times=1)
+    second = app.add_rule(pattern="GET", status=503, after=1, times=1)
+    assert [client.get("/x").status_code for _ in range(3)] == [500, 503, 200]
+    assert (second.seen, second.fired) == (3, 1)
