@@ -91,6 +91,16 @@ class WriteOp:
     op: Literal["upsert", "delete"] = "upsert"
 
 
+REMOTE_DELETED = "REMOTE_DELETED"
+"""The ``RecordError.code`` for a write to a ``remote_id`` that no longer exists.
+
+A write that names a ``remote_id`` updates that record only; it must never
+re-create it (an upsert by key would resurrect a record someone deleted).
+The engine treats this answer as a remote deletion, handled per mapping."""
+MULTIPLE_MATCHES = "MULTIPLE_MATCHES"
+"""The ``RecordError.code`` when the upsert key matches several remote records."""
+
+
 @dataclass(frozen=True)
 class RecordError:
     code: str

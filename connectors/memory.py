@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import (
+    MULTIPLE_MATCHES,
+    REMOTE_DELETED,
     CallCounter,
     ConfigError,
     FieldSpec,
@@ -245,12 +247,15 @@ class MemoryConnector:
             why = self.remote.reject(obj, op.fields)
             if why:
                 return WriteResult(op.key, error=RecordError("REJECTED", why))
-        target = op.remote_id if op.remote_id in rows else None
+        if op.remote_id is not None and op.remote_id not in rows:
+            return WriteResult(op.key, error=RecordError(
+                REMOTE_DELETED, f"{obj} {op.remote_id} does not exist (deleted)"))
+        target = op.remote_id
         if target is None and key_field:
             matches = sorted(r.id for r in rows.values() if r.fields.get(key_field) == op.key)
             if len(matches) > 1:
                 return WriteResult(op.key, error=RecordError(
-                    "MULTIPLE_MATCHES", f"{len(matches)} records have {key_field}={op.key}",
+                    MULTIPLE_MATCHES, f"{len(matches)} records have {key_field}={op.key}",
                     (key_field,), tuple(matches)))
             target = matches[0] if matches else None
         fields = dict(op.fields)

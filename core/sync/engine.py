@@ -261,8 +261,12 @@ class Cycle:
                 lambda: self.job.connector.write(m.remote_object, m.upsert_key, batch),
                 policy=self.retry, sleep=self.hub.clock.sleep)
 
+        def deleted(s: Session, remote_id: str) -> None:
+            apply_deletion(self._pull_context(s), Deletion(remote_id),
+                           reason="a write found it deleted")
+
         push.drain(self.tx, self.job.name, self.job.mapping, self.job.connector, write,
-                   lambda: self.now, self.counts, self.plan, self.step)
+                   lambda: self.now, self.counts, self.plan, self.step, deleted)
 
     def retry_dead_letters(self) -> None:
         """Due dead letters: inbound records are applied again, outbound re-queued."""

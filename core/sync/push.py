@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from connectors.base import Connector, WriteOp, WriteResult
+from connectors.base import MULTIPLE_MATCHES, REMOTE_DELETED, Connector, WriteOp, WriteResult
 from core.mapping import FieldValueError, to_remote
 from core.sync.local import get_row, norm, read_values
 from core.sync.plan import Counts, Plan
@@ -108,10 +108,13 @@ def _deletion(s: Session, mapping: Any, link: Link | None) -> WriteOp | None:
 
 def record_results(s: Session, sync: str, mapping: Any, prepared: Prepared,
                    batch: list[WriteOp], results: list[WriteResult], now: datetime,
-                   counts: Counts) -> None:
+                   counts: Counts, on_remote_deleted: Callable[[str], None]) -> None:
     if len(results) != len(batch):
         raise RuntimeError(f"connector answered {len(results)} results for {len(batch)} records")
     for op, res in zip(batch, results, strict=True):
+        if res.error is not None and res.error.code == REMOTE_DELETED and op.remote_id:
+            on_remote_deleted(op.remote_id)
+            continue
         if res.error is not None:
             err = res.error
             detail = err.message + (f" (candidates: {', '.join(err.candidates)})"
@@ -120,7 +123,7 @@ def record_results(s: Session, sync: str, mapping: Any, prepared: Prepared,
                         record={"fields": dict(op.fields), "remote_id": op.remote_id,
                                 "candidates": list(err.candidates)},
                         code=err.code, error=f"{mapping.remote_object}: {detail}", now=now,
-                        retry=err.code != "MULTIPLE_MATCHES")
+                        retry=err.code != MULTIPLE_MATCHES)
             counts.dead_lettered += 1
             continue
         counts.pushed += 1
@@ -154,7 +157,7 @@ def record_results(s: Session, sync: str, mapping: Any, prepared: Prepared,
 def drain(open_tx: Callable[[], Any], sync: str, mapping: Any, connector: Connector,
           write: Callable[[list[WriteOp]], list[WriteResult]], now: Callable[[], datetime],
           counts: Counts, plan: Plan | None, step: Callable[[str], None],
-          chunk_batches: int = 5) -> None:
+          on_remote_deleted: Callable[[Session, str], None], chunk_batches: int = 5) -> None:
     """Push until the outbox of ``sync`` is empty (or only holds records that failed)."""
     batch_max = max(1, connector.batch_max)
     last_id = 0
@@ -176,7 +179,8 @@ def drain(open_tx: Callable[[], Any], sync: str, mapping: Any, connector: Connec
             results = write(batch)
             step("after_remote_write")
             with open_tx() as s:
-                record_results(s, sync, mapping, prepared, batch, results, now(), counts)
+                record_results(s, sync, mapping, prepared, batch, results, now(), counts,
+                               lambda rid, s=s: on_remote_deleted(s, rid))
                 keys = {op.key for op in batch}
                 done = [r for r in rows if r.local_id in keys]
                 if i + batch_max >= len(prepared.ops):  # last batch: also the skipped rows

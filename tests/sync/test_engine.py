@@ -318,3 +318,19 @@ def test_contract_dates_round_trip(hub, remote, accounts, contracts, cycle):
     cycle(contracts)
     with hub.session() as s:
         assert s.scalar(select(Contract)).end_date == date(2027, 3, 31)
+
+
+def test_a_write_to_a_remotely_deleted_record_never_resurrects_it(hub, remote, accounts, cycle):
+    seed(hub)
+    cycle(accounts)
+    rid = by_name(remote, "Account", "Name", "Customer 0")
+    remote.delete("Account", rid)
+    with hub.session() as s, s.begin():
+        s.scalar(select(Customer)).support_tier = "premium"  # pushed before any sweep
+    hub.clock.advance(120)
+    cycle(accounts)
+    assert remote.all("Account") == {}  # not re-created by an upsert
+    with hub.session() as s:
+        assert s.scalar(select(Link)).remote_deleted
+        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "sync.remote_deleted"))
+        assert ev.payload["detected_by"] == "a write found it deleted"
