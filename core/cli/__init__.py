@@ -10,10 +10,17 @@ import sys
 
 import typer
 
-from core.cli.app import app, fail_on_user_errors
-
 # Sub-command modules register themselves on ``app`` when imported.
-from core.cli import audit_cmd, contracts_cmd, db_cmd, entitlement_cmd  # noqa: E402,F401
+from core.cli import (  # noqa: E402,F401
+    admin_cmd,
+    audit_cmd,
+    contracts_cmd,
+    db_cmd,
+    entitlement_cmd,
+    mappings_cmd,
+    sync_cmd,
+)
+from core.cli.app import app, fail_on_user_errors
 
 
 def main() -> None:

@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from connectors.base import ConnectorError
 from core.changes import ContractLocked
 from core.config import ConfigFileError
 from core.db import StoreError
 from core.entitlement import NotFound
 from core.hub import Hub, open_hub
 from core.importer import ImportRejected
+from core.mapping import MappingError
+from core.sync.admin import AdminError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="contracthub: support contracts in two-way sync with CRM, tickets and storage.")
+                  help="contracthub: support contracts in two-way sync with CRM, tickets "
+                       "and storage.")
 console = Console()
 err_console = Console(stderr=True)
 
-USER_ERRORS = (ConfigFileError, StoreError, NotFound, ImportRejected, ContractLocked)
+USER_ERRORS = (ConfigFileError, StoreError, NotFound, ImportRejected, ContractLocked, AdminError)
 
 
 class UserError(Exception):
@@ -33,8 +39,9 @@ class UserError(Exception):
 
 @app.callback()
 def _root(ctx: typer.Context,
-          config: Path | None = typer.Option(None, "--config", "-c", envvar="CONTRACTHUB_CONFIG",
-                                             help="Hub config file [default: ./contracthub.yaml]")
+          config: Annotated[Path | None, typer.Option(
+              "--config", "-c", envvar="CONTRACTHUB_CONFIG",
+              help="Hub config file [default: ./contracthub.yaml]")] = None
           ) -> None:
     ctx.obj = {"config": config}
 
@@ -47,6 +54,30 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
+def shown_path(path: str | Path) -> str:
+    """A file name as people read it: relative to the working folder when inside it."""
+    text = str(path)
+    if not os.path.isabs(text):
+        return os.path.normpath(text)
+    norm = os.path.normpath(text)
+    try:
+        rel = os.path.relpath(norm)
+    except ValueError:  # another drive
+        return norm
+    return norm if rel.startswith("..") else rel
+
+
+def print_problems(problems: Any) -> None:
+    """Each mapping ``Problem`` on its own line, its file named as people read it."""
+    for p in problems:
+        shown = dataclasses.replace(p, path=shown_path(p.path)) if hasattr(p, "path") else p
+        err_console.print(str(shown), markup=False, highlight=False, soft_wrap=True)
+
+
+def print_error(message: str) -> None:
+    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def fail_on_user_errors() -> Iterator[None]:
     try:
@@ -57,6 +88,13 @@ def fail_on_user_errors() -> Iterator[None]:
         err_console.print(f"error: nothing imported ({len(exc.problems)} problem(s))",
                           markup=False, highlight=False)
         sys.exit(1)
+    except MappingError as exc:
+        print_problems(exc.problems)
+        print_error(f"{len(exc.problems)} problem(s) in mapping(s)")
+        sys.exit(1)
+    except ConnectorError as exc:
+        print_error(exc.user_message)
+        sys.exit(1)
     except (*USER_ERRORS, UserError) as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        print_error(str(exc))
         sys.exit(1)
