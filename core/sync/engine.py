@@ -54,6 +54,10 @@ def _no_step(_name: str) -> None:
     return None
 
 
+class CycleStopped(Exception):  # noqa: N818 -- a request, not a failure
+    """Raised by a step hook to end a cycle at a safe point (the page in hand committed)."""
+
+
 @dataclass
 class SyncJob:
     """A configured sync, ready to run: its mapping and a connector instance."""
@@ -115,6 +119,8 @@ class Cycle:
         result = CycleResult(self.job.name, self.counts, run_id=run_id)
         try:
             self._cycle()
+        except CycleStopped:
+            result.status = "stopped"
         except (ConnectorError, ConfigError) as exc:
             result.status, result.error = "failed", exc.user_message
         except Exception as exc:  # recorded on the run row, then re-raised for the log
