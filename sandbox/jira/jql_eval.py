@@ -95,8 +95,20 @@ class _Compiler:
         return self.clause(node)
 
     def clause(self, clause: jql.Clause) -> Predicate:
-        preds = [self.field_clause(fd, clause) for fd in self.fields_for(clause.field)]
-        usable = [p for p in preds if p is not None]
+        """One field: its predicate. A shared name (``ambiguous="any"``): any field
+        that can take the clause; errors only when none can."""
+        usable: list[Predicate] = []
+        first_errors: list[str] | None = None
+        for fd in self.fields_for(clause.field):
+            saved, self.errors = self.errors, []
+            pred = self.field_clause(fd, clause)
+            errors, self.errors = self.errors, saved
+            if pred is not None and not errors:
+                usable.append(pred)
+            elif first_errors is None:
+                first_errors = errors
+        if not usable and first_errors:
+            self.errors.extend(first_errors)
         return lambda issue: any(p(issue) for p in usable)
 
     def field_clause(self, fd: FieldDef, clause: jql.Clause) -> Predicate | None:
