@@ -87,6 +87,7 @@ class JiraEmulator:
         api_token: str | None = None,
         pat: str | None = None,
         sleep: Callable[[float], None] | None = None,
+        touch_noop_writes: bool = True,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -102,6 +103,7 @@ class JiraEmulator:
         api_user = replace(API_USER, time_zone=user_timezone)
         self.store = Store(FieldCatalog.build(custom_fields), self.now, self.cloud, api_user,
                            OTHER_USERS)
+        self.store.touch_noop_writes = touch_noop_writes
         self.credentials = Credentials(api_user, api_token, pat)
         self.limiter = RateLimiter(self.now, rate_limit, rate_window, cloud=self.cloud)
         self.resources = Resources(self.store, user_timezone)

@@ -16,9 +16,20 @@ from werkzeug.wrappers import Request
 
 from sandbox.jira import render, writes
 from sandbox.jira import workflow as wf
-from sandbox.jira.errors import JiraError
+from sandbox.jira.errors import JiraError, bad_request
 from sandbox.jira.store import Store
 from sandbox.jira.wire import Reply, read_json
+
+
+def int_arg(request: Request, name: str, default: int) -> int:
+    """An integer query parameter; 400 when it is not one."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return max(0, int(raw))
+    except ValueError as exc:
+        raise bad_request(f"The '{name}' parameter must be an integer.") from exc
 
 
 class Resources:
@@ -94,8 +105,8 @@ class Resources:
 
     def changelog(self, request: Request, ver: str, ref: str) -> Reply:
         issue = self.store.issue(ref)
-        start = int(request.args.get("startAt", 0))
-        size = min(int(request.args.get("maxResults", 100)), 100)
+        start = int_arg(request, "startAt", 0)
+        size = min(int_arg(request, "maxResults", 100), 100)
         return Reply(200, render.changelog_page(issue, self.ctx(request, ver), start, size))
 
     # comments ---------------------------------------------------------------------------
@@ -105,8 +116,8 @@ class Resources:
         if request.method == "POST":
             comment = writes.comment(self.store, issue, read_json(request), ver)
             return Reply(201, render.comment_json(issue, comment, ctx))
-        start = int(request.args.get("startAt", 0))
-        size = int(request.args.get("maxResults", 5000))
+        start = int_arg(request, "startAt", 0)
+        size = int_arg(request, "maxResults", 5000)
         return Reply(200, render.comments_page(issue, ctx, start, size))
 
     def comment(self, request: Request, ver: str, ref: str, comment_id: str) -> Reply:

@@ -15,7 +15,9 @@ user names, ``datetime`` objects) and custom fields by id or, when unique, by
 name (``fields={"Severity": "sev2"}``). Every change is written to the
 issue's change history; ``updated`` moves to the change's time. A seeding
 edit (``edit_issue``) always sets ``updated``, even with no field change (a
-"touch"); API writes move it only when something changed.
+"touch"). So does every successful API write (edit, transition, comment,
+remote link), the hub's own included, unless ``touch_noop_writes`` is False:
+then a write that changes nothing leaves ``updated`` alone.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Store:
         self.users: dict[str, wf.User] = {u.account_id: u for u in (api_user, *others)}
         self.projects: dict[str, wf.Project] = {}
         self.deleted: set[str] = set()
+        self.touch_noop_writes = True
         self._issues: dict[str, Issue] = {}
         self._by_key: dict[str, str] = {}
         self._counters: dict[str, int] = {}
@@ -161,6 +164,12 @@ class Store:
                                        author or self.api_user.account_id, at, items))
         issue.values["updated"] = at
         return True
+
+    def touch(self, issue: Issue, at: datetime) -> None:
+        """After an API write that changed nothing: move ``updated`` anyway
+        (unless ``touch_noop_writes`` is off)."""
+        if self.touch_noop_writes:
+            issue.values["updated"] = at
 
     def status_changes(self, issue: Issue, status_id: str, at: datetime,
                        resolution: str | None = None) -> dict[str, Any]:

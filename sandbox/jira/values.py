@@ -172,11 +172,12 @@ def _named(items: tuple[Any, ...], label: str) -> Callable[[FieldDef, Any, Value
             return None
         if isinstance(raw, str) and ctx.lenient:
             raw = {"name": raw}
-        ref = raw.get("id", raw.get("name")) if isinstance(raw, dict) else None
-        found = wf.find(items, str(ref)) if ref is not None else None
-        if isinstance(raw, dict) and "id" in raw and found is not None and found.id != str(
-                raw["id"]):
-            found = None
+        found = None
+        if isinstance(raw, dict) and "id" in raw:
+            found = next((item for item in items if item.id == str(raw["id"])), None)
+        elif isinstance(raw, dict) and "name" in raw:
+            found = next((item for item in items
+                          if item.name.lower() == str(raw["name"]).lower()), None)
         if found is None:
             raise FieldValueError(f"Specify a valid '{label}' id or name")
         return str(found.id)

@@ -5,7 +5,8 @@ refused: 400 ``{"errorMessages": [...], "errors": {field: message}}``.
 A field that is unknown, read-only (``status``, ``created``, ``updated``...)
 or not on the screen answers Jira's "Field 'x' cannot be set. It is not on the
 appropriate screen, or unknown." Every successful write that changes
-something moves the issue's ``updated`` to now, the hub's own writes included.
+something moves the issue's ``updated`` to now, the hub's own writes included;
+so does one that changes nothing (``Store.touch_noop_writes``, on by default).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ CREATE_ONLY = frozenset({"project", "issuetype"})
 EDIT_BODY_KEYS = frozenset({"fields", "update", "properties", "historyMetadata", "transition"})
 
 
-def _object(body: Any, name: str = "body") -> dict[str, Any]:
+def _object(body: Any) -> dict[str, Any]:
+    """The JSON object a body (or part of one) must be; 400 otherwise."""
     if not isinstance(body, dict):
         raise bad_request(INVALID_PAYLOAD)
     return body
@@ -155,7 +157,8 @@ def edit(store: Store, issue: Issue, body: Any, api_version: str) -> None:
         raise field_errors(errors)
     texts = [_comment_text(raw, ctx) for raw in comments]
     now = store.now()
-    store.apply(issue, values, now)
+    if not store.apply(issue, values, now):
+        store.touch(issue, now)
     for text in texts:
         store.add_comment(issue.key, text, at=now)
 
@@ -215,6 +218,8 @@ def remote_link(store: Store, issue: Issue, body: Any) -> tuple[RemoteLink, bool
                 if link.payload != payload:
                     link.payload = payload
                     issue.values["updated"] = now
+                else:
+                    store.touch(issue, now)
                 return link, False
     link = RemoteLink(store.next_id("link"), global_id, payload)
     issue.remote_links.append(link)

@@ -253,3 +253,17 @@ def test_cloud_changelog_is_newest_first_and_pageable(jira_cloud: JiraEmulator,
     assert page["total"] == 3 and page["isLast"] is False
     assert page["values"][0]["items"][0]["toString"] == "Waiting for customer"
     assert jira_cloud.store.issue("SUP-1").status_history()[0][1:] == ("Open", "In Progress")
+
+
+@pytest.mark.parametrize("touch", [True, False])
+def test_a_write_that_changes_nothing(touch: bool, jira_clock: FakeClock, raw_session) -> None:
+    emu = JiraEmulator(clock=jira_clock, touch_noop_writes=touch)
+    with emu:
+        issue = emu.store.create_issue(summary="same")
+        created = issue.updated
+        jira_clock.advance(90)
+        answer = raw_session(emu).put(f"{emu.base_url}/rest/api/2/issue/SUP-1",
+                                      json={"fields": {"summary": "same"}})
+        assert answer.status_code == 204
+        assert issue.updated == (jira_clock.now() if touch else created)
+        assert issue.histories == []
