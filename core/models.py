@@ -213,3 +213,58 @@ class AuditEvent(Base):
     payload: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+MEASURES = ("first_response", "resolution")
+
+
+class ServiceCredit(Base):
+    """One service credit: a ticket's SLA breach (per measure) priced by core.credits.
+
+    One row per (ticket, measure), upserted by ``core.credits.compute_month`` so a
+    recalculation never duplicates; ``capped`` marks a credit the monthly cap reduced.
+    """
+
+    __tablename__ = "service_credits"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "measure", name="uq_service_credits_ticket_measure"),
+        CheckConstraint(_in("measure", MEASURES), name="measure"),
+        CheckConstraint(_in("severity", SEVERITIES), name="severity"),
+        Index("ix_service_credits_contract_month", "contract_id", "month"),
+        Index("ix_service_credits_customer_month", "customer_id", "month"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    month: Mapped[str] = mapped_column(String(7))
+    severity: Mapped[str] = mapped_column(String(8))
+    measure: Mapped[str] = mapped_column(String(16))
+    breached_at: Mapped[datetime]
+    percent: Mapped[Decimal] = mapped_column(Numeric(7, 3))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    capped: Mapped[bool] = mapped_column(default=False)
+    explanation: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token of the HTTP API (``core.tokens``): only its SHA-256 is stored.
+
+    ``prefix`` is the visible start of the token (``chub_`` and four characters),
+    enough for a person to tell tokens apart, never enough to use one. Names stay
+    unique after revocation: they are the actor in the audit trail.
+    """
+
+    __tablename__ = "api_tokens"
+    ROLES = ("viewer", "agent", "admin")
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(120))
+    revoked_at: Mapped[datetime | None]
