@@ -37,6 +37,12 @@ class MappingContext(Protocol):
     def local_id_for(self, entity: str, remote_id: str) -> str | None:
         """The store id linked to ``remote_id``, or ``None`` if not linked."""
 
+    def find_local(self, entity: str, field: str, value: str) -> list[str]:
+        """Store ids of the ``entity`` rows whose ``field`` equals ``value`` (any case)."""
+
+    def value_of(self, entity: str, local_id: str, field: str) -> str | None:
+        """The ``field`` of one ``entity`` row."""
+
 
 ArgProblem = tuple[tuple[str | int, ...], str, str]
 """(path below the transform's name, what is wrong, what would be right)."""
@@ -202,6 +208,29 @@ def _lookup_to_local(value: Any, args: Any, record: Mapping[str, Any],
     return local_id
 
 
+def _find_to_local(value: Any, args: Any, record: Mapping[str, Any],
+                   ctx: MappingContext | None) -> str | None:
+    """A remote value that names a local row (a domain, a name): its store id.
+
+    No match gives ``None`` -- the record is kept without the reference and
+    flagged, never guessed; several matches are an error naming them.
+    """
+    if ctx is None:
+        raise TransformError("find needs a mapping context (the store)")
+    ids = ctx.find_local(args["entity"], args["by"], str(value))
+    if len(ids) > 1:
+        raise TransformError(f"{len(ids)} {args['entity']}s have {args['by']} {value!r} "
+                             f"(ids {', '.join(ids)}): refusing to guess")
+    return ids[0] if ids else None
+
+
+def _find_to_remote(value: Any, args: Any, record: Mapping[str, Any],
+                    ctx: MappingContext | None) -> str | None:
+    if ctx is None:
+        raise TransformError("find needs a mapping context (the store)")
+    return ctx.value_of(args["entity"], str(value), args["by"])
+
+
 _ANY_REMOTE = frozenset({"string", "text", "integer", "number", "boolean", "date",
                          "datetime", "reference", "enum", "id"})
 
@@ -222,6 +251,8 @@ TRANSFORMS: Mapping[str, TransformKind] = {kind.name: kind for kind in (
                   frozenset({"boolean"}), TEXT | {"boolean", "enum"}),
     TransformKind("lookup", _lookup_to_remote, _lookup_to_local,
                   frozenset({"reference"}), frozenset({"reference", "id"})),
+    TransformKind("find", _find_to_remote, _find_to_local,
+                  frozenset({"reference"}), TEXT | {"enum", "id"}),
     TransformKind("constant", lambda value, args, record, ctx: args, None,
                   frozenset(), _ANY_REMOTE),
     TransformKind("template", lambda value, args, record, ctx: cv.template_render(args, record),

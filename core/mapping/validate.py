@@ -188,7 +188,7 @@ class _Checker:
                         self.add(where, f"template field {{{name}}} is not a local field of "
                                  f"{self.mapping.local_entity}", _suggest(name, list(
                                      self.local_fields), "use fields of the local entity"))
-            if t.name == "lookup" and local_kind == "reference":
+            if t.name in ("lookup", "find") and local_kind == "reference":
                 entity = local_type.partition(":")[2]
                 if entity and t.args["entity"] != entity:
                     self.add(where + ("entity",), f"local field {f.local!r} refers to {entity}, "

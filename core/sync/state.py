@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.changes import ENTITY_CLASSES
 from core.sync_models import Conflict, Cursor, DeadLetter, Link
 
 DEAD_LETTER_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
@@ -30,6 +31,17 @@ class LinkContext:
         return self.session.scalar(select(Link.local_id).where(
             Link.connection == self.connection, Link.entity == entity,
             Link.remote_id == str(remote_id)).limit(1))
+
+
+    def find_local(self, entity: str, field: str, value: str) -> list[str]:
+        cls = ENTITY_CLASSES[entity]
+        col = getattr(cls, field)
+        return [str(i) for i in self.session.scalars(
+            select(cls.id).where(func.lower(col) == value.strip().lower()).limit(5))]
+
+    def value_of(self, entity: str, local_id: str, field: str) -> str | None:
+        row = self.session.get(ENTITY_CLASSES[entity], int(local_id))
+        return None if row is None else getattr(row, field)
 
 
 def link_by_remote(s: Session, sync: str, remote_id: str) -> Link | None:

@@ -32,7 +32,7 @@ def back(transform: Transform, value: Any, ctx: Any = None) -> Any:
 
 def test_registry_is_the_allow_list() -> None:
     assert set(TRANSFORMS) == {"enum", "date", "datetime", "number", "currency", "string",
-                               "lookup", "constant", "template", "boolean"}
+                               "lookup", "find", "constant", "template", "boolean"}
     assert {n for n, k in TRANSFORMS.items() if k.out_only} == {"constant", "template"}
 
 
@@ -236,3 +236,26 @@ def thaw(value: Any) -> Any:
 def test_frozen_args_cannot_be_changed() -> None:
     with pytest.raises(TypeError):
         STATUS.args["map"]["draft"] = "Changed"  # type: ignore[index]
+
+
+class _Store:
+    def __init__(self, rows: dict[str, str]) -> None:
+        self.rows = rows
+
+    def find_local(self, entity: str, field: str, value: str) -> list[str]:
+        return [i for i, v in self.rows.items() if v.lower() == value.strip().lower()]
+
+    def value_of(self, entity: str, local_id: str, field: str) -> str | None:
+        return self.rows.get(local_id)
+
+
+def test_find_names_a_local_row_by_a_field_and_never_guesses() -> None:
+    from core.mapping.conversions import TransformError
+
+    t = Transform("find", {"entity": "customer", "by": "domain"})
+    store = _Store({"1": "acme.example", "2": "globex.example", "3": "GLOBEX.example"})
+    assert back(t, "ACME.example", store) == "1"
+    assert back(t, "nobody.example", store) is None  # kept, flagged, not guessed
+    with pytest.raises(TransformError, match="2 customers have domain 'globex.example'"):
+        back(t, "globex.example", store)
+    assert out(t, "1", ctx=store) == "acme.example"
