@@ -26,7 +26,8 @@ from importlib.metadata import entry_points
 from typing import Any, Literal, Protocol, runtime_checkable
 
 FieldType = Literal[
-    "string", "text", "integer", "number", "boolean", "date", "datetime", "reference", "enum", "id"
+    "string", "text", "integer", "number", "boolean", "date", "datetime", "reference", "enum", "id",
+    "json"
 ]
 
 

@@ -36,7 +36,7 @@ LOCAL_FIELDS: dict[str, dict[str, str]] = {
         "summary": "text", "created_at": "datetime", "first_response_at": "datetime",
         "resolved_at": "datetime", "entitlement_tier": "string", "coverage": "string",
         "contract_number": "string", "first_response_due": "datetime",
-        "resolution_due": "datetime", "breached": "boolean"},
+        "resolution_due": "datetime", "breached": "boolean", "status_history": "json"},
 }
 READ_ONLY = frozenset({"id", "version"})
 REQUIRED_ON_CREATE: dict[str, tuple[str, ...]] = {
@@ -62,6 +62,10 @@ def norm(value: Any) -> Any:
         return format(Decimal(repr(value)).normalize(), "f")
     if isinstance(value, datetime):
         return utc(value).isoformat()
+    if isinstance(value, list | dict):
+        import json
+
+        return json.dumps(value, sort_keys=True, default=str)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -94,6 +98,8 @@ def coerce(entity: str, field: str, value: Any) -> Any:
             return Decimal(str(value))
         if typ == "integer":
             return int(value)
+        if typ == "json":
+            return value if isinstance(value, list | dict) else None
         if typ == "boolean":
             if isinstance(value, str):
                 return value.strip().lower() in ("true", "1", "yes")
