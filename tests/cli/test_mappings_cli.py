@@ -89,9 +89,10 @@ def test_an_unknown_remote_object_is_a_located_problem(tmp_path):
                                                          "remote_object: Acount"))
     r = run(tmp_path, "mappings", "validate", "accounts.yaml")
     assert r.returncode == 1
-    assert r.stderr.splitlines()[0] == (
-        "accounts.yaml:6:16: remote_object: memory: no object 'Acount' (known: Account, "
-        "Contract) (check connection 'memory' and the remote object name)")
+    line = r.stderr.splitlines()[0]
+    assert line.startswith("accounts.yaml:6:16: remote_object: memory: no object 'Acount' "
+                           "(known: Account, ")
+    assert line.endswith(") (check connection 'memory' and the remote object name)")
 
 
 def test_validate_without_syncs_or_files_is_a_user_error(tmp_path):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import shlex
+import shutil
 from datetime import UTC, datetime
 
-from tests.cli.conftest import EXAMPLE_CSV, ROOT, run
+from tests.cli.conftest import ROOT, run
 
 
 def digest(path) -> str:
@@ -100,26 +102,35 @@ def test_unknown_sync_name_is_a_user_error(hubdir):
                                 "(known: accounts)")
 
 
-def test_readme_walkthrough_from_the_repo_root(tmp_path):
-    """The commands of README "Sync and mappings", on a copy of the repo's example folder."""
-    import shutil
+def readme_walkthrough() -> list[list[str]]:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("### Sync and mappings"):]
+    block = section[section.index("```sh\n") + 6:]
+    block = block[:block.index("```")]
+    return [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
 
+
+def test_readme_walkthrough_works_as_written_on_a_fresh_checkout(tmp_path):
+    """The README's sync commands, run from a copy of the repo's example files."""
     shutil.copytree(ROOT / "examples", tmp_path / "examples",
-                    ignore=shutil.ignore_patterns("*.db", "crm.json*"))
+                    ignore=shutil.ignore_patterns("*.db", "crm.json*", "blobs"))
     shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
-    cfg = "examples/memory/contracthub.yaml"
-    steps = [["contracts", "import", "examples/contracts.csv"], ["mappings", "validate"],
-             ["sync", "--dry-run"], ["sync"], ["status"]]
+    steps = readme_walkthrough()
+    assert [s[0] for s in steps] == ["contracthub"] * 5
     outs = []
     for args in steps:
-        r = run(tmp_path, "--config", cfg, *args)
+        r = run(tmp_path, *args[1:])
         assert r.returncode == 0, (args, r.stderr)
         outs.append(r.stdout)
+    assert outs[1].strip() == ("mappings/example_accounts.yaml: ok (checked against Account on "
+                               "connection 'memory')")
     assert "to the remote (customer -> Account): 4 create" in outs[2]
-    assert "pushed 4" in outs[3] and "crm_accounts: last run" in outs[4]
-    assert (tmp_path / "examples/memory/contracthub.db").exists()
-    assert (tmp_path / "examples/memory/crm.json").exists()
-    assert EXAMPLE_CSV.exists()
+    assert "crm_accounts: ok -- pulled 0, created 0, updated 0, deleted 0, pushed 4" in outs[3]
+    assert outs[4].startswith("crm_accounts: last run ")
+    memory = tmp_path / "examples" / "memory"
+    assert (memory / "contracthub.db").exists() and (memory / "crm.json").exists()
+    ignored = (ROOT / "examples" / "memory" / ".gitignore").read_text().split()
+    assert {"contracthub.db", "crm.json"} <= set(ignored)
 
 
 def test_changes_made_at_one_instant_are_all_read(hubdir):
