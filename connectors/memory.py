@@ -56,6 +56,13 @@ DEFAULT_OBJECTS: dict[str, dict[str, FieldSpec]] = {
         FieldSpec("StartDate", "date"), FieldSpec("EndDate", "date"),
         FieldSpec("Tier__c"), FieldSpec("Value__c", "number"), FieldSpec("Description", "text"),
         FieldSpec("ContractHub_Id__c", external_id=True))},
+    "Issue": {f.name: f for f in (
+        FieldSpec("Key", writable=False), FieldSpec("Summary", "text"),
+        FieldSpec("ReporterDomain", writable=False), FieldSpec("Severity", "string"),
+        FieldSpec("Created", "datetime", writable=False), FieldSpec("Resolved", "datetime"),
+        FieldSpec("Tier"), FieldSpec("ResponseDue", "datetime"),
+        FieldSpec("ResolutionDue", "datetime"), FieldSpec("Breached", "boolean"),
+        FieldSpec("ContractNumber"))},
 }
 
 

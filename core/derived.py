@@ -7,7 +7,9 @@ their inputs change *and* when time crosses a boundary -- a contract starting
 or ending at midnight in its own time zone -- so a pass runs at the start of
 every sync cycle over the customers whose contracts changed, started or
 ended since the previous pass. Contracts that are ``active`` past their end
-(and do not auto-renew) become ``expired`` in the same pass.
+(and do not auto-renew) become ``expired`` in the same pass. Tickets get their
+entitlement, due times and breach flag (core.sla) when they change, when a
+due time passes, and when their customer's contracts change.
 
 Rules: contract_status is ``active`` when entitled, else ``pending`` when a
 contract starts later, else ``expired`` when one has ended, else ``none``;
@@ -19,11 +21,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from core.entitlement import resolve, term_window
-from core.models import Contract, Customer
+from core.models import Contract, Customer, Ticket
+from core.sla import evaluate_ticket
 from core.sync_models import Cursor
 
 PASS_KEY = "__derived__"
@@ -82,14 +85,37 @@ def customers_due(session: Session, since: datetime, now: datetime) -> set[int]:
     """Customers whose contracts changed, or started or ended (in any zone), since ``since``."""
     lo, hi = since.date() - timedelta(days=2), now.date() + timedelta(days=1)
     return set(session.scalars(select(Contract.customer_id).where(or_(
-        Contract.updated_at > since,
+        Contract.updated_at >= since,
         Contract.start_date.between(lo, hi),
         Contract.end_date.between(lo, hi)))))
 
 
+def tickets_due(session: Session, since: datetime | None, now: datetime,
+                customers: set[int] | None) -> list[Ticket]:
+    """Tickets to re-evaluate: changed since the last pass, whose due time passed since
+    then (a breach boundary), or of customers whose contracts changed."""
+    if since is None:
+        return list(session.scalars(select(Ticket)))
+    open_ = Ticket.resolved_at.is_(None)
+    conds = [Ticket.updated_at >= since,
+             and_(open_, Ticket.first_response_due > since, Ticket.first_response_due <= now),
+             and_(open_, Ticket.resolution_due > since, Ticket.resolution_due <= now)]
+    if customers:
+        conds.append(and_(open_, Ticket.customer_id.in_(customers)))
+    return list(session.scalars(select(Ticket).where(or_(*conds))))
+
+
+def refresh_tickets(session: Session, now: datetime, tickets: list[Ticket]) -> int:
+    changed = 0
+    for t in tickets:
+        changed += bool(evaluate_ticket(session, t, now).changed)
+    return changed
+
+
 def run_pass(session: Session, now: datetime) -> int:
-    """One incremental pass (the first one covers every customer)."""
+    """One incremental pass (the first one covers every customer and ticket)."""
     mark = session.get(Cursor, PASS_KEY)
+    since: datetime | None = None
     if mark is None:
         mark = Cursor(sync=PASS_KEY, version=1, value={}, state={})
         session.add(mark)
@@ -97,9 +123,7 @@ def run_pass(session: Session, now: datetime) -> int:
     else:
         since = datetime.fromisoformat(mark.value["at"])
         ids = customers_due(session, since, now)
-        if not ids:
-            mark.value = {"at": now.isoformat()}
-            return 0
-    n = refresh_customers(session, now, ids)
+    n = refresh_customers(session, now, ids) if ids is None or ids else 0
+    n += refresh_tickets(session, now, tickets_due(session, since, now, ids))
     mark.value, mark.updated_at = {"at": now.isoformat()}, now
     return n

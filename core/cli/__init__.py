@@ -15,9 +15,12 @@ from core.cli import (  # noqa: E402,F401
     admin_cmd,
     audit_cmd,
     contracts_cmd,
+    daemon_cmd,
     db_cmd,
+    documents_cmd,
     entitlement_cmd,
     mappings_cmd,
+    sla_cmd,
     sync_cmd,
 )
 from core.cli.app import app, fail_on_user_errors

@@ -134,6 +134,7 @@ class Cycle:
         self.prepare()
         self.retry_dead_letters()
         self.pull()
+        self.refresh_derived()  # what was just pulled gets its derived fields before the push
         self.sweep_if_due()
         self.push()
 

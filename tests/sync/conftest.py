@@ -85,3 +85,30 @@ def cycle(hub):
 
 
 __all__ = ["Path"]
+
+TICKETS = """\
+version: 1
+name: mem_tickets
+connection: mem
+remote_object: Issue
+local_entity: ticket
+deletes: flag
+fields:
+  - {local: key, remote: Key, direction: in}
+  - {local: summary, remote: Summary, direction: in}
+  - {local: severity, remote: Severity, direction: in}
+  - {local: customer_id, remote: ReporterDomain, direction: in,
+     transform: {find: {entity: customer, by: domain}}}
+  - {local: created_at, remote: Created, direction: in}
+  - {local: resolved_at, remote: Resolved, direction: in}
+  - {local: entitlement_tier, remote: Tier, direction: out}
+  - {local: first_response_due, remote: ResponseDue, direction: out}
+  - {local: resolution_due, remote: ResolutionDue, direction: out}
+  - {local: breached, remote: Breached, direction: out}
+  - {local: contract_number, remote: ContractNumber, direction: out}
+"""
+
+
+@pytest.fixture
+def tickets(remote) -> SyncJob:
+    return make_job(TICKETS, remote, batch_max=50, page_size=20)

@@ -60,3 +60,36 @@ def test_a_future_contract_starting_flips_pending_to_active(hub, remote, account
     hub.clock.set(datetime(2026, 4, 1, 0, 0, 1, tzinfo=UTC))
     run_cycle(hub, accounts)
     assert next(iter(remote.all("Account").values()))["Contract_Status__c"] == "active"
+
+
+def test_tickets_get_entitlements_in_the_cycle_that_pulls_them_and_never_loop(
+        hub, remote, tickets, cycle):
+    with hub.session() as s, s.begin():
+        contract(s, customer(s, "Acme", domain="acme.example"), "C-1", tier="premium",
+                 coverage="24x7")
+    # Monday 2026-03-02 09:00 UTC: a sev1 ticket (premium: 60 min response, 8 h resolution)
+    created = hub.clock.now()
+    ok = remote.create("Issue", {"Key": "SUP-1", "Summary": "down", "Severity": "sev1",
+                                 "ReporterDomain": "ACME.example", "Created": created})
+    lost = remote.create("Issue", {"Key": "SUP-2", "Summary": "who?", "Severity": "sev3",
+                                   "ReporterDomain": "unknown.example", "Created": created})
+    hub.clock.advance(120)
+    cycle(tickets)
+    issue = remote.get("Issue", ok)
+    assert (issue["Tier"], issue["ContractNumber"], issue["Breached"]) == ("premium", "C-1",
+                                                                           False)
+    assert issue["ResponseDue"] == datetime(2026, 3, 2, 10, tzinfo=UTC)
+    assert issue["ResolutionDue"] == datetime(2026, 3, 2, 17, tzinfo=UTC)
+    assert remote.get("Issue", lost).get("Tier") is None  # no customer: never guessed
+    with hub.session() as s:
+        from core.models import Ticket
+        t2 = s.scalar(select(Ticket).where(Ticket.key == "SUP-2"))
+        assert t2.customer_id is None and t2.entitlement_tier is None
+    writes = remote.calls.counts["write"]
+    hub.clock.advance(120)
+    cycle(tickets)
+    assert remote.calls.counts["write"] == writes  # the hub's own writes do not loop
+    hub.clock.set(datetime(2026, 3, 2, 10, 0, 1, tzinfo=UTC))  # the response due time passes
+    cycle(tickets)
+    assert remote.get("Issue", ok)["Breached"] is True
+    assert remote.calls.counts["write"] == writes + 1

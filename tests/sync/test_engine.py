@@ -57,11 +57,11 @@ def test_remote_edits_flow_in_and_local_edits_flow_out(hub, remote, accounts, cy
         c = s.scalar(select(Customer))
         assert (c.billing_city, c.owner) == ("Leeds", "dana")
     with hub.session() as s, s.begin():
-        s.scalar(select(Customer)).support_tier = "premium"
+        s.scalar(select(Customer)).domain = "moved.example"
     hub.clock.advance(120)
     writes = remote.calls.counts["write"]
     cycle(accounts)
-    assert remote.get("Account", rid)["Support_Tier__c"] == "premium"
+    assert remote.get("Account", rid)["Domain__c"] == "moved.example"
     assert remote.calls.counts["write"] == writes + 1
 
 
@@ -237,7 +237,7 @@ def test_push_costs_exactly_ceil_n_over_batch_max_write_calls(hub, remote, accou
     assert remote.calls.counts["write"] - writes0 == math.ceil(137 / 50)
     with hub.session() as s, s.begin():
         for c in s.scalars(select(Customer)).all()[:101]:
-            c.support_tier = "premium"
+            c.domain = f"new-{c.id}.example"
     hub.clock.advance(600)
     writes1 = remote.calls.counts["write"]
     cycle(accounts)
@@ -289,7 +289,7 @@ def test_local_deletion_propagates_when_configured(hub, remote, accounts, contra
     cycle(contracts)
     assert sorted(f["ContractNumber"] for f in remote.all("Contract").values()) == ["C-0-0"]
     with hub.session() as s:
-        assert s.scalars(select(OutboxEntry)).all() == []
+        assert s.scalars(select(OutboxEntry).where(OutboxEntry.sync == "mem_contracts")).all() == []
 
 
 def test_outbound_value_that_cannot_map_is_dead_lettered_then_retried(
@@ -326,7 +326,7 @@ def test_a_write_to_a_remotely_deleted_record_never_resurrects_it(hub, remote, a
     rid = by_name(remote, "Account", "Name", "Customer 0")
     remote.delete("Account", rid)
     with hub.session() as s, s.begin():
-        s.scalar(select(Customer)).support_tier = "premium"  # pushed before any sweep
+        s.scalar(select(Customer)).domain = "moved.example"  # pushed before any sweep
     hub.clock.advance(120)
     cycle(accounts)
     assert remote.all("Account") == {}  # not re-created by an upsert
