@@ -65,17 +65,24 @@ def list_dead_letters(hub: Hub, *, sync: str | None = None, include_resolved: bo
         return [dead_letter_dict(d) for d in s.scalars(q)]
 
 
+def replayable(d: DeadLetter) -> bool:
+    """Can a cycle retry it? Outbound ones are pushed again, inbound ones applied again
+    from the record they hold; a refused remote deletion holds no record to apply."""
+    return d.direction == "out" or "fields" in (d.record or {})
+
+
 def dead_letters_to_replay(hub: Hub, ids: Iterable[int] = (), *, all_open: bool = False
                            ) -> list[dict[str, Any]]:
-    """The open dead letters ``ids`` (or all open ones); AdminError for an unknown or
-    resolved id, or for nothing asked."""
+    """The open dead letters ``ids`` (or all open replayable ones); AdminError for an
+    unknown, resolved or unreplayable id, or for nothing asked."""
     wanted = sorted(set(ids))
     if not wanted and not all_open:
         raise AdminError("name the dead letters to replay (IDs), or use --all")
     with hub.session() as s:
         if all_open:
-            rows = list(s.scalars(select(DeadLetter).where(DeadLetter.resolved_at.is_(None))
-                                  .order_by(DeadLetter.id)))
+            rows = [d for d in s.scalars(select(DeadLetter)
+                                         .where(DeadLetter.resolved_at.is_(None))
+                                         .order_by(DeadLetter.id)) if replayable(d)]
         else:
             found = {d.id: d for d in s.scalars(select(DeadLetter)
                                                 .where(DeadLetter.id.in_(wanted)))}
@@ -85,6 +92,10 @@ def dead_letters_to_replay(hub: Hub, ids: Iterable[int] = (), *, all_open: bool 
             done = [str(i) for i in wanted if found[i].resolved_at is not None]
             if done:
                 raise AdminError(f"dead letter {', '.join(done)} is already resolved")
+            stuck = [str(i) for i in wanted if not replayable(found[i])]
+            if stuck:
+                raise AdminError(f"dead letter {', '.join(stuck)} cannot be replayed: "
+                                 f"{found[int(stuck[0])].error} (fix it in the store)")
             rows = [found[i] for i in wanted]
         return [dead_letter_dict(d) for d in rows]
 

@@ -176,3 +176,20 @@ def test_resolve_errors(hub, remote, job):
         s.delete(s.get(Customer, int(some["local_id"])))
     with pytest.raises(admin.AdminError, match="no longer exists"):
         admin.resolve_conflict(hub, some["id"], "remote")
+
+
+def test_a_refused_deletion_is_not_replayable(hub):
+    from core.sync.state import dead_letter
+
+    with hub.session() as s, s.begin():
+        dl = dead_letter(s, sync="mem_accounts", direction="in", key="ACC9",
+                         record={"deleted": "ACC9"}, code="DELETE_REFUSED", retry=False,
+                         error="Account ACC9 was deleted remotely, but local customer 1 "
+                               "cannot be", now=hub.clock.now())
+        s.flush()
+        refused = dl.id
+    with pytest.raises(admin.AdminError, match=f"dead letter {refused} cannot be replayed: "
+                                                "Account ACC9 was deleted remotely"):
+        admin.dead_letters_to_replay(hub, [refused])
+    assert admin.dead_letters_to_replay(hub, all_open=True) == []
+    assert [d["id"] for d in admin.list_dead_letters(hub)] == [refused]
