@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.base import load_connector
+from connectors.base import connector_factories, load_connector
 from connectors.memory import MemoryConnector, MemoryRemote
 from core.clock import FakeClock
+from sandbox.jira.emulator import JiraEmulator
 from sandbox.salesforce import SalesforceEmulator
 from tests.conformance.harness import Harness
 
@@ -58,7 +59,50 @@ def salesforce_harness(request: pytest.FixtureRequest) -> Harness:
         read_calls=lambda: conn.calls.counts.get("query", 0))
 
 
-HARNESSES = {"memory": memory_harness, "salesforce": salesforce_harness}
+CREATION_TESTS = frozenset({"test_rewriting_the_same_batch_is_idempotent",
+                            "test_per_record_errors_do_not_fail_the_batch",
+                            "test_versions_change_on_every_write"})
+"""Suite tests whose writes create records (ops without a remote id)."""
+
+
+def jira_harness(mode: str):
+    """The Jira connector, built by its entry point, on a fresh emulator in ``mode``.
+
+    Jira issues are created by people, not by the hub (``creates = False``): the
+    suite's tests that create records through ``write`` are skipped; tests/jira runs
+    their edit-only counterparts."""
+    def factory(request: pytest.FixtureRequest) -> Harness:
+        if (not getattr(connector_factories()["jira"].load(), "creates", True)
+                and request.function.__name__ in CREATION_TESTS):
+            pytest.skip("Jira issues are created by people: write() only edits issues")
+        clock = FakeClock()
+        emu = JiraEmulator(mode=mode, clock=clock, sleep=clock.sleep)
+        emu.start()
+        request.addfinalizer(emu.stop)
+        auth = ({"email": emu.basic_auth[0], "api_token": emu.basic_auth[1]}
+                if mode == "cloud" else {"pat": emu.pat})
+        conn = load_connector("jira", name="jira", clock=clock, settings={
+            "type": "jira", "url": emu.base_url, "auth": auth, "projects": ["SUP"],
+            "customer_rule": {"field": "Organization"}, "ca_bundle": emu.ca_bundle})
+
+        def set_page(n: int) -> None:
+            conn.page_size = n  # type: ignore[attr-defined]
+
+        return Harness(
+            connector=conn, object="issue", key_field=None,
+            fields=["key", "summary", "status", "updated"],
+            make_fields=lambda i: {"summary": f"Conformance {i}", "customfield_10014": "24x7"},
+            bad_fields={"customfield_10017": "Maybe"},  # not an option of SLA Breached
+            remote_create=lambda f: emu.store.create_issue("SUP", fields=f).id,
+            remote_delete=emu.store.delete_issue,
+            advance=clock.advance, set_page_size=set_page,
+            remote_count=lambda: len(emu.store.issues()),
+            read_calls=lambda: conn.calls.counts.get("read", 0))  # type: ignore[attr-defined]
+    return factory
+
+
+HARNESSES = {"memory": memory_harness, "salesforce": salesforce_harness,
+             "jira_cloud": jira_harness("cloud"), "jira_dc": jira_harness("datacenter")}
 
 
 @pytest.fixture(params=sorted(HARNESSES))
