@@ -64,11 +64,17 @@ def first_error(content: Any) -> tuple[str, str, tuple[str, ...]]:
     item = content[0] if isinstance(content, list) and content else content
     if isinstance(item, Mapping):
         code = str(item.get("errorCode") or item.get("error") or "UNKNOWN")
-        message = str(item.get("message") or item.get("error_description") or "")
+        message = _last_line(str(item.get("message") or item.get("error_description") or ""))
         fields = tuple(str(f) for f in item.get("fields") or ())
         return code, message, fields
     text = str(content or "").strip().splitlines()
     return "UNKNOWN", (text[0][:200] if text else ""), ()
+
+
+def _last_line(message: str) -> str:
+    """SOQL errors quote the query with a caret on lines above the reason: keep the reason."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 def parse_limit_info(value: str | None) -> tuple[int, int] | None:
