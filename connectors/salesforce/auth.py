@@ -6,7 +6,8 @@ connection's CA-pinned session, using one of three grants:
 
 - ``client_credentials``: the connected app's id and secret;
 - ``jwt``: an RS256 assertion (``iss`` client id, ``sub`` username, ``aud``
-  the login URL, three minutes to live) signed with the app's private key;
+  the login URL unless ``auth.audience`` says otherwise, three minutes to
+  live) signed with the app's private key;
 - ``refresh_token``: a stored refresh token. Salesforce may rotate it: the
   answer's new refresh token replaces the old one at once, written to
   ``token_store`` atomically (temp file + ``os.replace``), and is read back
@@ -125,7 +126,7 @@ class TokenSource:
             assert auth.private_key_file is not None
             key = auth.private_key_file.read_text(encoding="utf-8")
         claims = {"iss": auth.client_id, "sub": auth.username,
-                  "aud": self.settings.login_url,
+                  "aud": auth.audience or self.settings.login_url,
                   "exp": int(self.clock.now().timestamp()) + ASSERTION_SECONDS}
         return jwt.encode(claims, key, algorithm="RS256")
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -98,7 +99,11 @@ class SalesforceConnector:
                         "%s in full", self.name, cursor, object_name)
         start = self.clock.now()
         cap = start - self.lag
+        fresh = state.deleted_since is None
+        if fresh:  # deletions count from this read's start, saved with its first page
+            state = replace(state, deleted_since=whole_minute(start))
         soql = changes_query(object_name, select_list(fields), state)
+        yielded = False
         for page in self._query(soql, "query", f"reading {object_name}"):
             records = [remote_record(raw, fields) for raw in page["records"]]
             for i in range(0, len(records), self.page_size):
@@ -106,16 +111,17 @@ class SalesforceConnector:
                 last = chunk[-1]
                 assert last.modified is not None
                 state = state.after(last.modified, last.id, cap)
+                yielded = True
                 yield Page(tuple(chunk), state.encode())
-        yield from self._deletions(object_name, state, start)
+        if not fresh:
+            yield from self._deletions(object_name, state, start)
+        elif not yielded:
+            yield Page((), state.encode())
 
     def _deletions(self, object_name: str, state: ReadCursor, start: datetime
                    ) -> Iterator[Page]:
         """The deletion feed since ``state.deleted_since``, as one page (or none)."""
-        if state.deleted_since is None:
-            # nothing was linked before this full read: deletions count from its start
-            yield Page((), ReadCursor(state.ts, state.id, whole_minute(start)).encode())
-            return
+        assert state.deleted_since is not None
         since, until = whole_minute(state.deleted_since), whole_minute(start)
         if until <= since:
             return  # getDeleted counts whole minutes: nothing new to ask for yet
@@ -130,8 +136,7 @@ class SalesforceConnector:
             log.warning("salesforce %s: getDeleted cannot reach back to %s (%s); deletions "
                         "before %s are left to the full id sweep", self.name, since.isoformat(),
                         exc.message, until.isoformat())
-            gap = ReadCursor(state.ts, state.id, until, gap=since.isoformat())
-            yield Page((), gap.encode())
+            yield Page((), replace(state, deleted_since=until, gap=since.isoformat()).encode())
             return
         if not isinstance(answer, Mapping):
             raise RetryLater(f"{SYSTEM}: getDeleted for {object_name} answered no object")
@@ -139,7 +144,7 @@ class SalesforceConnector:
                           for d in answer.get("deletedRecords") or () if d.get("id"))
         covered = parse_instant(answer.get("latestDateCovered")) or since
         next_since = max(since, min(whole_minute(covered), until))
-        yield Page((), ReadCursor(state.ts, state.id, next_since).encode(), deletions)
+        yield Page((), replace(state, deleted_since=next_since).encode(), deletions)
 
     def _query(self, soql: str, kind: str, what: str) -> Iterator[dict[str, Any]]:
         try:

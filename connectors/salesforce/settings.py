@@ -25,7 +25,7 @@ METHODS = {
 KNOWN_KEYS = {"type", "login_url", "instance_url", "api_version", "ca_bundle", "timeout",
               "budget_share", "lag_seconds", "page_size", "proxy", "auth", "_config_folder"}
 AUTH_KEYS = {"method", "client_id", "client_secret", "username", "private_key_file",
-             "private_key", "refresh_token", "token_store"}
+             "private_key", "audience", "refresh_token", "token_store"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class AuthSettings:
     username: str | None = None
     private_key: str | None = field(default=None, repr=False)
     private_key_file: Path | None = None
+    audience: str | None = None
     refresh_token: str | None = field(default=None, repr=False)
     token_store: Path | None = None
 
@@ -120,7 +121,7 @@ def _auth(where: str, raw: Any, folder: Path) -> AuthSettings:
         method=method, client_id=str(raw["client_id"]),
         client_secret=str(raw["client_secret"]) if raw.get("client_secret") else None,
         username=raw.get("username"), private_key=raw.get("private_key"),
-        private_key_file=key_file,
+        private_key_file=key_file, audience=raw.get("audience"),
         refresh_token=str(raw["refresh_token"]) if raw.get("refresh_token") else None,
         token_store=_path(folder, raw["token_store"]) if raw.get("token_store") else None)
 

@@ -50,7 +50,7 @@ def test_pages_smaller_than_a_query_batch_split_one_answer(connector, salesforce
     connector.page_size = 10
     clock.advance(600)
     pages, _ = read(connector)
-    assert [len(p.records) for p in pages] == [10, 10, 10, 10, 5, 0]
+    assert [len(p.records) for p in pages] == [10, 10, 10, 10, 5]
     assert salesforce_sandbox.calls.count(f"GET {DATA}/query") == 1  # still one API call
 
 
@@ -101,6 +101,21 @@ def test_deletions_come_from_get_deleted_once_a_minute_has_passed(connector, sal
     pages, _ = read(connector, cursor3)
     assert not [d for p in pages for d in p.deletions]  # reported once
     assert keep in connector.sweep_ids("Account") and gone not in connector.sweep_ids("Account")
+
+
+def test_a_first_read_cut_short_still_reports_deletions_from_its_start(
+        connector, salesforce_sandbox, clock):
+    emu = salesforce_sandbox
+    created = seed_accounts(emu, 30)
+    connector.page_size = 10
+    clock.advance(90)
+    first = next(iter(connector.read_changes("Account", None, FIELDS)))  # then a crash
+    assert "del" in first.cursor
+    emu.store.delete("Account", first.records[0].id)  # linked by the committed page
+    clock.advance(120)
+    pages, _ = read(connector, first.cursor)
+    assert ids(pages) == sorted(created)[10:]
+    assert [d.id for p in pages for d in p.deletions] == [first.records[0].id]
 
 
 def test_a_window_too_old_for_get_deleted_is_left_to_the_sweep(connector, salesforce_sandbox,
