@@ -156,15 +156,21 @@ def revoke_token(session: Session, name: str, *, at: datetime, actor: str) -> To
     return _info(row)
 
 
+def well_formed(token: str | None) -> bool:
+    """Shaped like a token (``chub_`` and 43 letters or digits); says nothing about validity."""
+    return bool(token) and _TOKEN_RE.match(token or "") is not None
+
+
 def authenticate(session: Session, token: str | None) -> Principal | None:
     """The principal of an active token, or None (unknown, malformed or revoked).
 
     One indexed query; the stored and computed hashes are compared in constant time.
     """
-    if not token or not _TOKEN_RE.match(token):
+    if not well_formed(token):
         return None
+    assert token is not None
     digest = hash_token(token)
-    row = session.execute(
+    row = session.connection().execute(  # Core, not ORM: this runs on every API request
         select(ApiToken.name, ApiToken.role, ApiToken.token_hash, ApiToken.revoked_at)
         .where(ApiToken.token_hash == digest)).first()
     if row is None or not hmac.compare_digest(row.token_hash, digest):

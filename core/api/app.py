@@ -7,6 +7,7 @@ detail (and never a token) reaches the caller.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,19 +15,21 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from starlette.concurrency import run_in_threadpool
 
 from connectors.base import ConfigError, ConnectorError
 from core.api import contracts, entitlements, mappings, syncs
+from core.api.auth import read_bind
 from core.api.schemas import HealthOut
 from core.config import ConfigFileError
-from core.db import StoreError
+from core.db import StoreError, session_factory
 from core.hub import Hub, open_hub
 from core.mapping import MappingError
 from core.sync.admin import AdminError
 
 log = logging.getLogger("contracthub.api")
+POOL_SIZE, POOL_OVERFLOW = 16, 24  # per worker: as many as its 40 threads (one each)
 
 DESCRIPTION = """\
 Entitlement lookups and sync administration for contracthub.
@@ -107,6 +110,7 @@ def create_app(hub: Hub, *, dispose_on_shutdown: bool = False) -> Any:
     app = FastAPI(title="contracthub API", version="1", description=DESCRIPTION,
                   openapi_tags=TAGS, lifespan=lifespan)
     app.state.hub = hub
+    app.state.read_bind = read_bind(hub)
     for module in (entitlements, contracts, syncs, mappings):
         app.include_router(module.router)
     _install_handlers(app)
@@ -131,7 +135,18 @@ def create_app(hub: Hub, *, dispose_on_shutdown: bool = False) -> Any:
     return app
 
 
+def serving_hub(hub: Hub) -> Hub:
+    """The hub with an engine for serving: on PostgreSQL a larger pool and no ping before
+    each checkout (``auth._check_token`` retries a dead connection instead)."""
+    if hub.engine.dialect.name != "postgresql":
+        return hub
+    engine = create_engine(hub.engine.url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                           pool_recycle=3600)
+    hub.engine.dispose()
+    return dataclasses.replace(hub, engine=engine, sessions=session_factory(engine))
+
+
 def app_from_config() -> Any:
     """The uvicorn factory ``contracthub serve`` runs in each worker (config from
     ``CONTRACTHUB_CONFIG``, as for every command)."""
-    return create_app(open_hub(), dispose_on_shutdown=True)
+    return create_app(serving_hub(open_hub()), dispose_on_shutdown=True)

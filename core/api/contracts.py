@@ -42,7 +42,7 @@ def _loaded(q: Any) -> Any:
                        400: {"model": ErrorOut, "description": "an unknown status"},
                        404: {"model": ErrorOut, "description": "no such customer"}})
 def list_contracts(
-    caller: Viewer,
+    gate: Viewer,
     status: str | None = Query(None, description=f"one of {', '.join(CONTRACT_STATUSES)}"),
     customer: str | None = Query(None, description="customer id, name or email domain",
                                  max_length=255),
@@ -53,29 +53,30 @@ def list_contracts(
     if status is not None and status not in CONTRACT_STATUSES:
         raise HTTPException(400, f"unknown status {status!r} (use "
                                  f"{', '.join(CONTRACT_STATUSES)})")
-    s = caller.session
-    conditions = []
-    if status is not None:
-        conditions.append(Contract.status == status)
-    if customer is not None:
-        try:
-            conditions.append(Contract.customer_id == find_customer(s, customer).id)
-        except NotFound as exc:
-            raise HTTPException(404, str(exc)) from None
-    total = s.scalar(select(func.count()).select_from(Contract).where(*conditions)) or 0
-    rows = s.scalars(_loaded(select(Contract).where(*conditions).order_by(Contract.number)
-                             .limit(limit).offset(offset))).all()
-    return {"total": total, "limit": limit, "offset": offset,
-            "items": [contract_dict(c) for c in rows]}
+    with gate.open() as caller:
+        s = caller.session
+        conditions = []
+        if status is not None:
+            conditions.append(Contract.status == status)
+        if customer is not None:
+            try:
+                conditions.append(Contract.customer_id == find_customer(s, customer).id)
+            except NotFound as exc:
+                raise HTTPException(404, str(exc)) from None
+        total = s.scalar(select(func.count()).select_from(Contract).where(*conditions)) or 0
+        rows = s.scalars(_loaded(select(Contract).where(*conditions).order_by(Contract.number)
+                                 .limit(limit).offset(offset))).all()
+        return {"total": total, "limit": limit, "offset": offset,
+                "items": [contract_dict(c) for c in rows]}
 
 
 @router.get("/v1/contracts/{number}", response_model=ContractOut, summary="One contract",
             responses={**AUTH_RESPONSES,
                        404: {"model": ErrorOut, "description": "no such contract"}})
-def get_contract(caller: Viewer,
-                 number: str = Path(max_length=64)) -> dict[str, Any]:
+def get_contract(gate: Viewer, number: str = Path(max_length=64)) -> dict[str, Any]:
     """One contract with all its terms."""
-    c = caller.session.scalar(_loaded(select(Contract).where(Contract.number == number)))
-    if c is None:
-        raise HTTPException(404, f"no contract {number!r}")
-    return contract_dict(c)
+    with gate.open() as caller:
+        c = caller.session.scalar(_loaded(select(Contract).where(Contract.number == number)))
+        if c is None:
+            raise HTTPException(404, f"no contract {number!r}")
+        return contract_dict(c)

@@ -104,11 +104,15 @@ def check_text(cfg: HubConfig, text: str, filename: str, connection: str | None,
              summary="Validate a mapping (admin)",
              responses={**AUTH_RESPONSES,
                         404: {"model": ErrorOut, "description": "unknown connection"}})
-def validate_mapping(body: ValidateIn, caller: Admin
-                     ) -> dict[str, Any]:
+def validate_mapping(body: ValidateIn, gate: Admin) -> dict[str, Any]:
     """Check a mapping's YAML text. Problems come as `FILE:LINE:COLUMN: field.path: message
     (hint)` strings and structured. Checking the meaning asks the connector to describe
     the remote object (a metadata call to the remote). Audited as `api.mapping_validated`."""
+    with gate.open() as caller:
+        return _validate(caller, body)
+
+
+def _validate(caller: Caller, body: ValidateIn) -> dict[str, Any]:
     cfg = caller.hub.config
     if body.connection is not None and body.connection not in cfg.connections:
         raise HTTPException(404, f"no connection named {body.connection!r} in {cfg.path.name}")
@@ -160,12 +164,16 @@ def _preview_job(caller: Caller, body: PreviewIn) -> SyncJob:
                         404: {"model": ErrorOut, "description": "no such sync"},
                         422: {"model": ProblemsOut, "description": "the mapping is broken"},
                         502: {"model": ErrorOut, "description": "the remote system failed"}})
-def preview_sync(body: PreviewIn, caller: Admin
-                 ) -> dict[str, Any]:
+def preview_sync(body: PreviewIn, gate: Admin) -> dict[str, Any]:
     """What one cycle of the sync would change, with its configured mapping or the one in
     the body -- counts per direction and action, then the first changes field by field.
     **This reads the remote system** (a dry run: nothing is written anywhere). Audited as
     `api.sync_previewed`."""
+    with gate.open() as caller:
+        return _preview(caller, body)
+
+
+def _preview(caller: Caller, body: PreviewIn) -> dict[str, Any]:
     caller.session.commit()  # do not hold a transaction open across the remote calls
     job = _preview_job(caller, body)
     result = run_cycle(caller.hub, job, dry_run=True)

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query
 
 from core import audit
-from core.api.auth import AUTH_RESPONSES, Admin, Viewer
+from core.api.auth import AUTH_RESPONSES, Admin, Caller, Viewer
 from core.api.schemas import ConflictPage, DeadLetterPage, ErrorOut, ReplayOut, StatusOut
 from core.sync import admin
 from core.sync_models import DeadLetter
@@ -28,24 +28,25 @@ def _page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]
 
 @router.get("/v1/status", response_model=StatusOut, summary="Sync status",
             responses=AUTH_RESPONSES)
-def get_status(caller: Viewer,
+def get_status(gate: Viewer,
                first: int = Query(5, ge=0, le=100, description="open dead letters and "
                                                                "pending conflicts to list"),
                ) -> dict[str, Any]:
     """Per sync: the last run, outbox backlog, open dead letters, pending conflicts and
     flagged remote deletions; then the first few open dead letters and conflicts."""
-    return admin.status(caller.hub, first=first)
+    return admin.status(gate.check().hub, first=first)
 
 
 @router.get("/v1/deadletters", response_model=DeadLetterPage, summary="Dead letters",
             responses=AUTH_RESPONSES)
-def list_dead_letters(caller: Viewer,
+def list_dead_letters(gate: Viewer,
                       sync: str | None = Query(None, description="only this sync"),
                       include_resolved: bool = Query(False),
                       limit: int = Query(100, ge=1, le=1000),
                       offset: int = Query(0, ge=0)) -> dict[str, Any]:
     """Records a sync could not apply or push, oldest first (open ones unless asked)."""
-    rows = admin.list_dead_letters(caller.hub, sync=sync, include_resolved=include_resolved)
+    rows = admin.list_dead_letters(gate.check().hub, sync=sync,
+                                   include_resolved=include_resolved)
     return _page(rows, limit, offset)
 
 
@@ -54,10 +55,14 @@ def list_dead_letters(caller: Viewer,
              responses={**AUTH_RESPONSES,
                         404: {"model": ErrorOut, "description": "no such dead letter"},
                         409: {"model": ErrorOut, "description": "already resolved"}})
-def replay_dead_letter(caller: Admin,
-                       dead_letter_id: int) -> dict[str, Any]:
+def replay_dead_letter(gate: Admin, dead_letter_id: int) -> dict[str, Any]:
     """Mark the dead letter due now; the daemon's next cycle of its sync retries it.
     Audited as `api.deadletter_replayed`."""
+    with gate.open() as caller:
+        return _replay(caller, dead_letter_id)
+
+
+def _replay(caller: Caller, dead_letter_id: int) -> dict[str, Any]:
     s, hub = caller.session, caller.hub
     s.commit()  # end the read that checked the token: the change starts a fresh transaction
     d = s.get(DeadLetter, dead_letter_id)
@@ -81,11 +86,12 @@ def replay_dead_letter(caller: Admin,
 
 @router.get("/v1/conflicts", response_model=ConflictPage, summary="Conflicts",
             responses=AUTH_RESPONSES)
-def list_conflicts(caller: Viewer,
+def list_conflicts(gate: Viewer,
                    sync: str | None = Query(None, description="only this sync"),
                    include_resolved: bool = Query(False),
                    limit: int = Query(100, ge=1, le=1000),
                    offset: int = Query(0, ge=0)) -> dict[str, Any]:
     """Fields both sides changed, pending a person's decision unless asked for all."""
-    rows = admin.list_conflicts(caller.hub, include_resolved=include_resolved, sync=sync)
+    rows = admin.list_conflicts(gate.check().hub, include_resolved=include_resolved,
+                                sync=sync)
     return _page(rows, limit, offset)

@@ -7,6 +7,7 @@ CRM (``remote: api-crm``), so the admin preview has something real to read.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ with warnings.catch_warnings():  # starlette prefers httpx2 for its test client;
     from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[2]
+PG_ADMIN = os.environ.get("CONTRACTHUB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 EXAMPLE_MAPPING = ROOT / "mappings" / "example_accounts.yaml"
 REMOTE = "api-crm"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -122,4 +124,4 @@ def client(seeded: Seeded) -> Iterator[TestClient]:
         yield c
 
 
-__all__ = ["NOW", "Seeded", "TestClient", "auth", "configure", "seed"]
+__all__ = ["NOW", "PG_ADMIN", "Seeded", "TestClient", "auth", "configure", "seed"]

@@ -20,9 +20,7 @@ from core.config import HubConfig
 from core.db import open_store, session_factory
 from core.hub import Hub
 from core.tokens import new_token
-from tests.api.conftest import NOW, Seeded, TestClient, configure, seed
-
-PG_ADMIN = os.environ.get("CONTRACTHUB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests.api.conftest import NOW, PG_ADMIN, Seeded, TestClient, configure, seed
 
 
 @dataclass(frozen=True)
