@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
@@ -67,14 +68,17 @@ def describe_error(exc: JIRAError) -> str:
     return "; ".join(parts) or f"HTTP {exc.status_code}"
 
 
-def translate(exc: JIRAError, what: str, name: str) -> ConnectorError:
-    """The connector error for a failed call (never the library's text: it can hold headers)."""
+def translate(exc: JIRAError, what: str, name: str,
+              now: datetime | None = None) -> ConnectorError:
+    """The connector error for a failed call (never the library's text: it can hold headers).
+
+    ``now`` reads a Retry-After given as an HTTP date (the library itself crashes on one)."""
     status = exc.status_code or 0
     headers = exc.response.headers if exc.response is not None else {}
     where = f"{SYSTEM} connection {name!r}"
     if status in (429, 503):
         return RateLimited(f"{where}: throttled while {what} ({status})",
-                           retry_after=retry_after(headers))
+                           retry_after=retry_after(headers, now))
     if status >= 500 or status == 0:
         return RetryLater(f"{where}: {what} failed ({status or 'no answer'})")
     if status == 401:
@@ -89,9 +93,10 @@ def translate(exc: JIRAError, what: str, name: str) -> ConnectorError:
 class JiraApi:
     """The calls the connector makes, each counted in ``calls`` (``read``/``write``)."""
 
-    def __init__(self, settings: JiraSettings,
+    def __init__(self, settings: JiraSettings, now: Callable[[], datetime] | None = None,
                  factory: Callable[..., Any] = JIRA) -> None:
         self.settings = settings
+        self.now = now or (lambda: datetime.now(UTC))
         self.calls = CallCounter()
         self._factory = factory
         self._client: Any = None
@@ -133,7 +138,7 @@ class JiraApi:
         try:
             return fn()
         except JIRAError as exc:
-            raise translate(exc, what, self.settings.name) from None
+            raise translate(exc, what, self.settings.name, self.now()) from None
         except requests.RequestException as exc:
             raise transport_error(exc, f"{SYSTEM} connection {self.settings.name!r}") from None
 

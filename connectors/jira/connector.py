@@ -64,7 +64,7 @@ class JiraConnector:
         self.name = name
         self.settings: JiraSettings = parse_settings(name, settings)
         self.clock = clock or SystemClock()
-        self.api = api or JiraApi(self.settings)
+        self.api = api or JiraApi(self.settings, self.clock.now)
         self.page_size = self.settings.page_size
         self.lag = timedelta(minutes=self.settings.lag_minutes)
         self._catalog: Catalog | None = None

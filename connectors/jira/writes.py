@@ -187,4 +187,4 @@ class IssueWriter:
                                        f"{what}: {text or 'refused'}", tuple(errors)))
         if status == 403:
             return Refused(RecordError("FORBIDDEN", f"{what}: {text or 'no permission'}"))
-        return translate(exc, what, self.settings.name)
+        return translate(exc, what, self.settings.name, self.api.now())
