@@ -31,9 +31,11 @@ from connectors.base import (
     WriteResult,
 )
 from connectors.salesforce.client import SalesforceApi
+from connectors.salesforce.cursor import VERSION as CURSOR_VERSION
 from connectors.salesforce.cursor import (
     ReadCursor,
     changes_query,
+    checked_name,
     parse_instant,
     select_list,
     whole_minute,
@@ -81,7 +83,8 @@ class SalesforceConnector:
     def describe(self, object_name: str) -> ObjectSpec:
         if object_name not in self._specs:
             try:
-                answer = self.api.restful("describe", f"sobjects/{object_name}/describe/",
+                answer = self.api.restful("describe",
+                                          f"sobjects/{checked_name(object_name)}/describe/",
                                           what=f"describing {object_name}")
             except (ConfigError, Refused):
                 raise ConfigError(f"{SYSTEM} connection {self.name!r}: no object "
@@ -94,7 +97,7 @@ class SalesforceConnector:
     def read_changes(self, object_name: str, cursor: Mapping[str, Any] | None,
                      fields: Sequence[str]) -> Iterator[Page]:
         state = ReadCursor.decode(cursor)
-        if cursor and state == ReadCursor():
+        if cursor and cursor.get("v") != CURSOR_VERSION:
             log.warning("salesforce %s: cursor %r is not a version-1 cursor; reading "
                         "%s in full", self.name, cursor, object_name)
         start = self.clock.now()
@@ -127,7 +130,7 @@ class SalesforceConnector:
             return  # getDeleted counts whole minutes: nothing new to ask for yet
         try:
             answer = self.api.restful(
-                "deleted", f"sobjects/{object_name}/deleted/",
+                "deleted", f"sobjects/{checked_name(object_name)}/deleted/",
                 params={"start": since.isoformat(), "end": until.isoformat()},
                 what=f"getDeleted for {object_name}")
         except Refused as exc:
@@ -161,7 +164,7 @@ class SalesforceConnector:
     def sweep_ids(self, object_name: str) -> frozenset[str]:
         ids: set[str] = set()
         expected = None
-        for page in self._query(f"SELECT Id FROM {object_name}", "sweep",
+        for page in self._query(f"SELECT Id FROM {checked_name(object_name)}", "sweep",
                                 f"the id sweep of {object_name}"):
             if expected is None:
                 expected = page.get("totalSize")

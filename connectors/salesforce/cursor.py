@@ -21,12 +21,17 @@ A cursor of another format version is not trusted: the read starts over
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.base import ConfigError
+
 VERSION = 1
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
+RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,9 @@ class ReadCursor:
     def decode(cls, raw: Mapping[str, Any] | None) -> ReadCursor:
         if not raw or raw.get("v") != VERSION:
             return cls()
-        return cls(ts=parse_instant(raw.get("ts")), id=str(raw.get("id") or ""),
+        record_id = str(raw.get("id") or "")
+        return cls(ts=parse_instant(raw.get("ts")),
+                   id=record_id if RECORD_ID.match(record_id) else "",
                    deleted_since=parse_instant(raw.get("del")), gap=raw.get("del_gap"))
 
     def encode(self) -> dict[str, Any]:
@@ -62,7 +69,7 @@ class ReadCursor:
 def changes_query(object_name: str, fields: Sequence[str], cursor: ReadCursor) -> str:
     """The SOQL for records changed after ``cursor``, in cursor order."""
     select = ", ".join(select_list(fields))
-    soql = f"SELECT {select} FROM {object_name}"
+    soql = f"SELECT {select} FROM {checked_name(object_name)}"
     if cursor.ts is not None:
         ts = soql_instant(cursor.ts)
         if cursor.id:
@@ -77,8 +84,15 @@ def select_list(fields: Sequence[str]) -> list[str]:
     """``Id``, ``SystemModstamp`` and ``fields``, each once (names are case-insensitive)."""
     out: dict[str, str] = {}
     for name in ("Id", "SystemModstamp", *fields):
-        out.setdefault(name.lower(), name)
+        out.setdefault(checked_name(name).lower(), name)
     return list(out.values())
+
+
+def checked_name(name: str) -> str:
+    """An object or field name fit to go into SOQL or a URL (``Name``, ``Owner.Name``)."""
+    if not isinstance(name, str) or not NAME.match(name):
+        raise ConfigError(f"salesforce: {name!r} is not an object or field name")
+    return name
 
 
 def parse_instant(text: Any) -> datetime | None:

@@ -39,7 +39,7 @@ from typing import Any
 
 from connectors.base import RecordError, RetryLater, WriteOp, WriteResult
 from connectors.salesforce.client import SalesforceApi
-from connectors.salesforce.cursor import soql_instant
+from connectors.salesforce.cursor import checked_name, soql_instant
 from connectors.salesforce.errors import SYSTEM, Refused, record_error
 from core.clock import Clock
 
@@ -61,6 +61,9 @@ class CollectionWriter:
         updates = [(i, op) for i, op in enumerate(batch) if op.op != "delete" and op.remote_id]
         creates = [(i, op) for i, op in enumerate(batch) if op.op != "delete"
                    and not op.remote_id]
+        checked_name(object_name)
+        if key_field:
+            checked_name(key_field)
         if creates:
             path = (f"composite/sobjects/{object_name}/{key_field}" if key_field
                     else "composite/sobjects")

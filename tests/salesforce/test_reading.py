@@ -172,3 +172,14 @@ def test_the_budget_share_stops_reading_before_the_wall(connector, salesforce_sa
     clock.advance(timedelta(hours=24, seconds=1))  # the rolling window has freed up
     pages, _ = read(connector)
     assert len(ids(pages)) == 3
+
+
+@pytest.mark.parametrize("obj, fields", [("Account WHERE Name != null", ["Name"]),
+                                         ("Account", ["Name FROM User"])])
+def test_names_that_are_not_names_never_reach_a_query(connector, salesforce_sandbox, obj,
+                                                      fields):
+    from connectors.base import ConfigError
+
+    with pytest.raises(ConfigError, match="is not an object or field name"):
+        list(connector.read_changes(obj, None, fields))
+    assert salesforce_sandbox.calls.count(f"GET {DATA}/query") == 0
