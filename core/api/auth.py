@@ -11,7 +11,10 @@ endpoints that work through functions opening their own sessions.
 
 So each request uses one thread and holds at most one pooled connection at a
 time: a request never waits for a thread while holding a connection (which,
-with more requests in flight than connections, would deadlock the pool).
+with more requests in flight than connections, would deadlock the pool). The
+price: FastAPI validates parameters before the endpoint runs, so a request
+with a well-formed but unknown token and a bad parameter gets the 422 rather
+than the 401 (the parameter rules are public in ``/openapi.json`` anyway).
 
 Read-only endpoints get an autocommit session on PostgreSQL (no BEGIN and
 ROLLBACK round trips; each statement reads committed data, as it would in
