@@ -40,7 +40,7 @@ def test_throttled_calls_are_retried_no_sooner_than_retry_after(sf_hub, jobs,
     every_call = r"^[A-Z]+ /services/(data|oauth2)/"
     emu.faults.add_rule(FaultRule(every_call, status=429, retry_after=7, probability=0.15, seed=3))
     emu.faults.add_rule(FaultRule(every_call, status=503, retry_after=2, probability=0.15, seed=4))
-    seed(sf_hub, 40, 2)
+    seed(sf_hub, 25, 2)
     results = []
     for _ in range(3):  # a run that used up its retries fails; the next one carries on
         for name in ("sf_accounts", "sf_contracts"):
