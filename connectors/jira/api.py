@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import requests
@@ -41,6 +41,7 @@ from connectors.http import retry_after, transport_error
 from connectors.jira.settings import JiraSettings
 
 SYSTEM = "Jira"
+ZONE_TTL = timedelta(hours=1)
 T = TypeVar("T")
 _WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 
@@ -102,7 +103,7 @@ class JiraApi:
         self._client: Any = None
         self._fields: list[dict[str, Any]] | None = None
         self._zone: str | None = None
-        self._zone_known = False
+        self._zone_read: datetime | None = None
 
     # -- the client -------------------------------------------------------------------
     @property
@@ -157,11 +158,13 @@ class JiraApi:
         return self._fields
 
     def zone(self) -> str | None:
-        """The API user's profile time zone (``GET /myself`` once), which JQL dates use."""
-        if not self._zone_known:
+        """The API user's profile time zone, which JQL dates use (``GET /myself``, asked
+        again after an hour: a profile can be changed while the daemon runs)."""
+        now = self.now()
+        if self._zone_read is None or now - self._zone_read >= ZONE_TTL:
             me = self.call("reading the API user's profile", lambda: self.client.myself())
             self._zone = me.get("timeZone") if isinstance(me, dict) else None
-            self._zone_known = True
+            self._zone_read = now
         return self._zone
 
     # -- search ---------------------------------------------------------------------------

@@ -125,7 +125,9 @@ class JiraConnector:
         """Issues not yet read past ``pos``, page by page, with the position after each.
 
         ``since`` bounds the first search (minute precision); after a page spanning
-        more than a minute, the search starts afresh from ``pos`` (keyset paging)."""
+        more than a minute, the search starts afresh from ``pos`` (keyset paging) --
+        unless the zone is unknown: a search then reaches 14 hours back, too far to
+        repeat for every page."""
         builder = changes_jql if time_field == "updated" else sweep_jql
         zone = self.api.zone()
         while True:
@@ -141,7 +143,7 @@ class JiraConnector:
                     yield [i for _, i in fresh], pos
                 if token is None:
                     return
-                if fresh and not same_minute([t for t, _ in stamped]):
+                if fresh and zone is not None and not same_minute([t for t, _ in stamped]):
                     since = pos.ts
                     break
 

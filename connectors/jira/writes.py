@@ -26,6 +26,7 @@ that issue); 429/5xx/401 raise for the engine's retry policy.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,7 @@ from connectors.http import transport_error
 from connectors.jira.api import SYSTEM, JiraApi, jira_messages, translate
 from connectors.jira.fields import Catalog
 
+log = logging.getLogger(__name__)
 MISSING = object()
 LINK = "contract_link"
 REMEMBER_MAX = 50_000
@@ -56,6 +58,8 @@ class IssueWriter:
         self.catalog = catalog
         self.settings = api.settings
         self.global_id = f"contracthub:{self.settings.name}:contract"
+        self.quiet = not self.settings.notify_users
+        """Send ``notifyUsers=false`` (Jira allows it to admins and project admins only)."""
         self.out_fields: set[str] = set()
         """Field ids the hub has written: reads ask for them, to know what Jira holds."""
         self._known: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -120,9 +124,7 @@ class IssueWriter:
                    if known.get(f, MISSING) != catalog.comparable(f, v)}
         sent = False
         if changed:
-            params = None if self.settings.notify_users else {"notifyUsers": "false"}
-            self._send("PUT", f"issue/{issue_id}", f"editing issue {issue_id}",
-                       body={"fields": changed}, params=params)
+            self._edit(issue_id, changed)
             self._note(issue_id, {f: catalog.comparable(f, v) for f, v in changed.items()})
             sent = True
         if link is not MISSING:
@@ -130,6 +132,24 @@ class IssueWriter:
         if sent:
             self._versions.pop(issue_id, None)  # Jira moved `updated`: unknown until read
         return sent
+
+    def _edit(self, issue_id: str, fields: dict[str, Any]) -> None:
+        what = f"editing issue {issue_id}"
+        if not self.quiet:
+            self._send("PUT", f"issue/{issue_id}", what, body={"fields": fields})
+            return
+        try:
+            self._send("PUT", f"issue/{issue_id}", what, body={"fields": fields},
+                       params={"notifyUsers": "false"})
+        except Refused as refused:
+            if refused.error.code not in ("FORBIDDEN", "REJECTED") or \
+                    "notif" not in refused.error.message.lower():
+                raise
+            log.warning("jira %s: the API user may not edit without notifications (%s); "
+                        "edits now notify watchers. Grant it project admin, or set "
+                        "notify_users: true.", self.settings.name, refused.error.message)
+            self.quiet = False
+            self._send("PUT", f"issue/{issue_id}", what, body={"fields": fields})
 
     # -- the contract link ----------------------------------------------------------------
     def _link(self, issue_id: str, value: Any) -> bool:

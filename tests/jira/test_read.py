@@ -231,3 +231,33 @@ def test_cursor_is_capped_at_the_read_start_minus_the_lag(connector, emu, jira_c
 def test_unknown_field_names_are_config_errors(connector, emu):
     with pytest.raises(Exception, match="no field 'Nope'"):
         read_all(connector, None, ["Nope"])
+
+
+def test_a_changed_profile_zone_is_noticed_within_the_hour(emu, jira_clock):
+    emu.user_timezone = "Asia/Kolkata"
+    conn = make_connector(emu, jira_clock)
+    ticket(emu)
+    jira_clock.advance(600)
+    _, cursor = read_all(conn)
+    emu.user_timezone = "America/Los_Angeles"  # an admin edits the API user's profile
+    jira_clock.advance(3600)
+    ticket(emu, "after the change")
+    jira_clock.advance(600)
+    records, _ = read_all(conn, cursor)
+    assert [r.fields["summary"] for r in records] == ["after the change"]
+    assert emu.calls.count("GET /rest/api/2/myself") == 2
+    assert 'updated >= "2026/03/02 00:58"' in searches(emu)[-1]  # 09:00 - 2 min in LA
+
+
+def test_without_a_profile_zone_reads_reach_back_fourteen_hours(emu, jira_clock,
+                                                                monkeypatch):
+    conn = make_connector(emu, jira_clock)
+    monkeypatch.setattr(conn.api, "zone", lambda: None)
+    ticket(emu)
+    jira_clock.advance(600)
+    records, cursor = read_all(conn)
+    jira_clock.advance(600)
+    late = ticket(emu, "late")
+    jira_clock.advance(600)
+    assert [r.id for r in read_all(conn, cursor)[0]] == [late.id]
+    assert 'updated >= "2026/03/01 18:58"' in searches(emu)[-1]

@@ -167,3 +167,21 @@ def test_put_bodies_carry_fields_only(connector, emu, monkeypatch):
     assert (method, path) == ("PUT", f"issue/{issue.id}")
     assert body == {"fields": {BREACHED: {"value": "No"},
                                FR_DUE: "2026-03-02T13:15:30.250+0000"}}
+
+
+def test_without_the_right_to_mute_notifications_edits_still_go_through(connector, emu,
+                                                                       caplog):
+    """Jira lets only (project) admins edit with notifyUsers=false: refused once, the
+    connector edits with notifications from then on and says so."""
+    a, b = ticket(emu, "a"), ticket(emu, "b")
+    emu.add_fault(pattern=r"PUT .*/issue/", status=403, times=1, body={
+        "errorMessages": ["To discard the user notification either admin or project admin "
+                          "permissions are required."], "errors": {}})
+    results = connector.write("issue", None, [
+        WriteOp(key="1", fields={COVERAGE: "24x7"}, remote_id=a.id),
+        WriteOp(key="2", fields={COVERAGE: "24x7"}, remote_id=b.id)])
+    assert all(r.ok for r in results)
+    assert [("notifyUsers=false" in c.query, c.status) for c in puts(emu)] == [
+        (True, 403), (False, 204), (False, 204)]
+    assert "notify_users: true" in caplog.text
+    assert emu.store.issue(a.key).get(COVERAGE) == emu.store.issue(b.key).get(COVERAGE)
