@@ -97,9 +97,9 @@ class SalesforceConnector:
     def read_changes(self, object_name: str, cursor: Mapping[str, Any] | None,
                      fields: Sequence[str]) -> Iterator[Page]:
         state = ReadCursor.decode(cursor)
-        if cursor and cursor.get("v") != CURSOR_VERSION:
-            log.warning("salesforce %s: cursor %r is not a version-1 cursor; reading "
-                        "%s in full", self.name, cursor, object_name)
+        if cursor and (cursor.get("v") != CURSOR_VERSION or state == ReadCursor()):
+            log.warning("salesforce %s: cursor %r is not a usable version-%d cursor; "
+                        "reading %s in full", self.name, cursor, CURSOR_VERSION, object_name)
         start = self.clock.now()
         cap = start - self.lag
         fresh = state.deleted_since is None

@@ -10,13 +10,14 @@
   or after ``ts`` is read again), so a record that commits late with an older
   stamp is still read; re-reads are skipped by the engine through the version.
 - ``del``: where the next ``getDeleted`` window starts (a whole minute: the
-  API ignores seconds). Absent until the first full read has happened.
+  API ignores seconds). The first read sets it to its own start, on its first
+  page, so a first read cut short still has its deletions reported later.
 - ``del_gap``: set when ``getDeleted`` refused a window as too old
   (``INVALID_REPLICATION_DATE``): deletions before ``del`` were not reported
   and are left to the engine's periodic full id sweep.
 
-A cursor of another format version is not trusted: the read starts over
-(a full read is always safe to repeat).
+A cursor of another format version, or one that does not parse, is not
+trusted: the read starts over (a full read is always safe to repeat).
 """
 
 from __future__ import annotations
@@ -46,9 +47,12 @@ class ReadCursor:
         if not raw or raw.get("v") != VERSION:
             return cls()
         record_id = str(raw.get("id") or "")
-        return cls(ts=parse_instant(raw.get("ts")),
-                   id=record_id if RECORD_ID.match(record_id) else "",
-                   deleted_since=parse_instant(raw.get("del")), gap=raw.get("del_gap"))
+        try:
+            return cls(ts=parse_instant(raw.get("ts")),
+                       id=record_id if RECORD_ID.match(record_id) else "",
+                       deleted_since=parse_instant(raw.get("del")), gap=raw.get("del_gap"))
+        except ValueError:
+            return cls()
 
     def encode(self) -> dict[str, Any]:
         out: dict[str, Any] = {"v": VERSION, "ts": soql_instant(self.ts) if self.ts else None,

@@ -149,8 +149,9 @@ def test_the_id_sweep_reads_every_page_or_raises(connector, salesforce_sandbox):
 
 def test_an_unknown_cursor_format_reads_everything_again(connector, salesforce_sandbox, clock):
     seed_accounts(salesforce_sandbox, 3)
-    pages, _ = read(connector, {"v": 99, "whatever": 1})
-    assert len(ids(pages)) == 3
+    for cursor in ({"v": 99, "whatever": 1}, {"v": 1, "ts": "yesterday", "id": "x"}):
+        pages, _ = read(connector, cursor)
+        assert len(ids(pages)) == 3
 
 
 def test_a_refused_query_is_a_config_error_naming_the_connection(connector):
