@@ -38,8 +38,9 @@ def test_throttled_calls_are_retried_no_sooner_than_retry_after(sf_hub, jobs,
                                                                 salesforce_sandbox, clock):
     emu = salesforce_sandbox
     every_call = r"^[A-Z]+ /services/(data|oauth2)/"
-    emu.faults.add_rule(FaultRule(every_call, status=429, retry_after=7, probability=0.15, seed=3))
-    emu.faults.add_rule(FaultRule(every_call, status=503, retry_after=2, probability=0.15, seed=4))
+    for status, wait, share, rng in ((429, 7, 0.2, 11), (503, 2, 0.125, 12)):  # ~30% of calls
+        emu.faults.add_rule(FaultRule(every_call, status=status, retry_after=wait,
+                                      probability=share, seed=rng))
     seed(sf_hub, 25, 2)
     results = []
     for _ in range(3):  # a run that used up its retries fails; the next one carries on
@@ -48,10 +49,12 @@ def test_throttled_calls_are_retried_no_sooner_than_retry_after(sf_hub, jobs,
         clock.advance(600)
         with sf_hub.session() as s, s.begin():  # and meanwhile the hub keeps editing
             s.scalar(select(Contract).order_by(Contract.id.desc())).tier = "enterprise"
-    sync_all(sf_hub, jobs, rounds=2, advance=600)  # a quiet pair of rounds: all ok
-    assert_converged(sf_hub, emu)
     faulted = [c for c in emu.calls.all() if c.faulted]
-    assert len(faulted) >= 0.2 * len(emu.calls.all())
+    assert len(faulted) >= 0.25 * len(emu.calls.all())
+    assert "failed" in [r.status for r in results]  # retries ran out once: no harm done
+    emu.faults.clear_rules()  # the storm passes
+    sync_all(sf_hub, jobs, rounds=2, advance=600)
+    assert_converged(sf_hub, emu)
     assert Counter(c.status for c in faulted).keys() == {429, 503}
     # every wait was exactly what the server asked: never sooner, never a guess
     assert clock.sleeps and set(clock.sleeps) <= {7.0, 2.0}
