@@ -173,6 +173,34 @@ def test_an_ambiguous_customer_is_dead_lettered_not_guessed(jira_hub, job, emu):
     assert dl.record_key == t.id and "refusing to guess" in dl.error
 
 
+def test_a_ticket_without_severity_takes_the_stores_default_until_it_has_one(jira_hub, job,
+                                                                            emu):
+    """Documents the store's choice (Ticket.severity defaults to sev3): an issue with no
+    Severity is mirrored as sev3, and takes Jira's value once one is set."""
+    hub, clock = jira_hub, jira_hub.clock
+    seed_customers(hub)
+    t = ticket(emu, severity=None)
+    clock.advance(180)
+    cycle(hub, job)
+    assert tickets(hub)[t.key].severity == "sev3"
+    emu.store.edit_issue(t.key, {"Severity": "sev1"})
+    clock.advance(180)
+    cycle(hub, job)
+    assert tickets(hub)[t.key].severity == "sev1"
+    assert value(emu, t.key, FR_DUE) == T0 + timedelta(hours=1)  # premium sev1, 24x7
+
+
+def test_a_ticket_already_in_the_store_is_paired_by_key(jira_hub, job, emu):
+    hub, clock = jira_hub, jira_hub.clock
+    with hub.session() as s, s.begin():
+        s.add(Ticket(key="SUP-1", severity="sev4", created_at=T0, summary="typed in"))
+    t = ticket(emu, "from Jira", severity="sev1")
+    clock.advance(180)
+    cycle(hub, job)
+    assert [(k, x.summary, x.severity) for k, x in tickets(hub).items()] == [
+        (t.key, "from Jira", "sev1")]
+
+
 def test_deletions_come_only_from_a_complete_sweep(jira_hub, job, emu):
     hub, clock = jira_hub, jira_hub.clock
     seed_customers(hub)
