@@ -261,3 +261,26 @@ def test_without_a_profile_zone_reads_reach_back_fourteen_hours(emu, jira_clock,
     jira_clock.advance(600)
     assert [r.id for r in read_all(conn, cursor)[0]] == [late.id]
     assert 'updated >= "2026/03/01 18:58"' in searches(emu)[-1]
+
+
+def test_a_long_changelog_cut_short_in_a_search_is_read_in_full(connector, emu, jira_clock,
+                                                                monkeypatch):
+    issue = ticket(emu)
+    for status in ("In Progress", "Waiting for customer", "In Progress", "Resolved"):
+        jira_clock.advance(60)
+        emu.store.set_status(issue.key, status)
+    jira_clock.advance(600)
+    original = connector.api.search_page
+
+    def newest_two_only(*args, **kwargs):  # as Jira does past 100 entries
+        page, token = original(*args, **kwargs)
+        for i in page:
+            log = i["changelog"]
+            log["histories"] = sorted(log["histories"], key=lambda h: h["created"])[-2:]
+        return page, token
+
+    monkeypatch.setattr(connector.api, "search_page", newest_two_only)
+    [rec], _ = read_all(connector, None, ["status_history"])
+    assert [h["status"] for h in rec.fields["status_history"]] == [
+        "Open", "In Progress", "Waiting for customer", "In Progress", "Resolved"]
+    assert emu.calls.count(r"GET /rest/api/2/issue/\d+(/changelog)?") == 1
