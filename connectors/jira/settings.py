@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from connectors.base import ConfigError
+from connectors.settings import number_setting as _number
 
 KNOWN_KEYS = {"type", "url", "auth", "projects", "customer_rule", "ca_bundle", "timeout",
               "lag_minutes", "page_size", "severity_field", "first_response_field",
@@ -126,15 +127,3 @@ def _customer_rule(where: str, raw: Any) -> CustomerRule:
     if value is not True:
         raise ConfigError(f"{where}: customer_rule.reporter_domain must be true")
     return CustomerRule("reporter_domain")
-
-
-def _number(where: str, raw: Mapping[str, Any], key: str, default: float, *,
-            low: float | None = None, high: float | None = None) -> float:
-    value = raw.get(key, default)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{where}: {key} must be a number") from None
-    if (low is not None and number < low) or (high is not None and number > high):
-        raise ConfigError(f"{where}: {key} must be between {low} and {high}")
-    return number

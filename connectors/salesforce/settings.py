@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import ConfigError
+from connectors.settings import number_setting as _number
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_API_VERSION = "60.0"
@@ -136,15 +137,3 @@ def _url(where: str, key: str, value: Any) -> str:
     if not text.startswith("https://"):
         raise ConfigError(f"{where}: {key} must be an https:// URL")
     return text
-
-
-def _number(where: str, raw: Mapping[str, Any], key: str, default: float, *,
-            low: float | None = None, high: float | None = None) -> float:
-    value = raw.get(key, default)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{where}: {key} must be a number") from None
-    if (low is not None and number < low) or (high is not None and number > high):
-        raise ConfigError(f"{where}: {key} must be between {low} and {high}")
-    return number

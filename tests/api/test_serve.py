@@ -55,7 +55,10 @@ def test_serve_answers_lookups_over_http(tmp_path: Path) -> None:
             except httpx.TransportError:
                 pass
             assert time.monotonic() < deadline, "serve did not come up in 90 s"
-            time.sleep(0.2)
+            try:
+                proc.wait(timeout=0.2)  # returns at once if the server died
+            except subprocess.TimeoutExpired:
+                pass
         h = {"Authorization": f"Bearer {token}"}
         ok = httpx.get(f"{base}/v1/entitlements", params={"customer": "Acme Corp"}, headers=h)
         assert ok.status_code == 200, ok.text
