@@ -1,0 +1,24 @@
+"""lifecycle: signing requests, signers, evidence, reminders, renewals (core.lifecycle)
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-04 13:40:00
+
+A placeholder reserved in order so parallel work can fill it in; it changes
+nothing until its owner adds the tables.
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
