@@ -20,6 +20,7 @@ from core.cli import (  # noqa: E402,F401
     documents_cmd,
     entitlement_cmd,
     mappings_cmd,
+    sandbox_cmd,
     serve_cmd,
     sla_cmd,
     sync_cmd,
