@@ -17,6 +17,7 @@ from core.cli import (  # noqa: E402,F401
     contracts_cmd,
     daemon_cmd,
     db_cmd,
+    demo_cmd,
     documents_cmd,
     entitlement_cmd,
     mappings_cmd,

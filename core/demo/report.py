@@ -1,0 +1,89 @@
+"""What the demo shows at the end: what landed in each system, read from the systems.
+
+Salesforce and Jira figures come from the emulators' own state (what a person
+would see in those systems), breaches and credits from the store.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from core.hub import Hub
+
+SAMPLE = 6
+
+
+def report(hub: Hub, box: Any, console: Console) -> None:
+    if "salesforce" in box.running:
+        salesforce(box["salesforce"], console)
+    if "jira" in box.running:
+        jira(box["jira"], console)
+    credits(hub, console)
+
+
+def salesforce(emu: Any, console: Console) -> None:
+    accounts = emu.store.all("Account")
+    contracts = emu.store.all("Contract")
+    by_status = Counter(a.get("Contract_Status__c") or "-" for a in accounts)
+    table = Table(title=f"Salesforce: {len(accounts)} accounts, {len(contracts)} contracts "
+                        f"(account status: {dict(by_status)})")
+    for col, width in (("Account", 16), ("Status", 8), ("Tier", 10), ("Renewal", 10),
+                       ("Entitlement summary", None)):
+        table.add_column(col, no_wrap=True, overflow="ellipsis", min_width=width)
+    for a in sorted(accounts, key=lambda a: a["Name"])[:SAMPLE]:
+        table.add_row(a["Name"], str(a.get("Contract_Status__c") or "-"),
+                      str(a.get("Support_Tier__c") or "-"), str(a.get("Renewal_Date__c") or "-"),
+                      (a.get("Entitlement_Summary__c") or "-")[:60])
+    console.print(table)
+
+
+def jira(emu: Any, console: Console) -> None:
+    fields = {name: emu.store.field(name) for name in (
+        "Organization", "Support Tier", "Coverage", "First Response Due", "Resolution Due",
+        "SLA Breached", "Contract Number", "Severity")}
+    issues = emu.store.issues()
+
+    def val(issue: Any, name: str) -> Any:
+        fd = fields[name]
+        v = issue.values.get(fd.id)
+        opt = fd.option(v, by="id") if fd.options and v is not None else None
+        return opt.value if opt else v
+
+    entitled = [i for i in issues if val(i, "Contract Number")]
+    breached = [i for i in issues if val(i, "SLA Breached") == "Yes"]
+    table = Table(title=f"Jira: {len(issues)} tickets, {len(entitled)} with an entitlement, "
+                        f"{len(issues) - len(entitled)} without (no contract found)")
+    for col in ("Ticket", "Organization", "Tier", "Response due", "Resolution due", "Contract"):
+        table.add_column(col, no_wrap=True, overflow="ellipsis")
+    for i in entitled[:SAMPLE]:
+        table.add_row(i.key, str(val(i, "Organization")), str(val(i, "Support Tier")),
+                      _t(val(i, "First Response Due")),
+                      _t(val(i, "Resolution Due")), str(val(i, "Contract Number")))
+    console.print(table)
+    console.print(f"Jira issues flagged SLA Breached: {len(breached)}")
+
+
+def _t(v: Any) -> str:
+    return v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") else str(v or "-")
+
+
+def credits(hub: Hub, console: Console) -> None:
+    from core.models import ServiceCredit, Ticket
+
+    with hub.session() as s:
+        tickets = s.scalar(select(func.count()).select_from(Ticket)) or 0
+        breached = s.scalar(select(func.count()).select_from(Ticket)
+                            .where(Ticket.breached.is_(True))) or 0
+        rows = s.execute(select(ServiceCredit.currency, func.count(),
+                                func.sum(ServiceCredit.amount))
+                         .group_by(ServiceCredit.currency)).all()
+    owed = ", ".join(f"{n} credits = {Decimal(total or 0):.2f} {cur}" for cur, n, total in rows)
+    console.print(f"[bold]store[/]: {tickets} tickets mirrored, {breached} breached an SLA; "
+                  f"service credits due: {owed or 'none'} "
+                  "(`contracthub sla report --customer NAME --month YYYY-MM` shows the arithmetic)")
