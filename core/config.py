@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -46,6 +46,8 @@ class HubConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     store: StoreSettings = Field(default_factory=StoreSettings)
     actor: str = "admin"
+    users: dict[str, Literal["admin", "legal", "finance", "support", "viewer"]] = Field(
+        default_factory=dict)
     connections: dict[str, dict[str, Any]] = Field(default_factory=dict)
     syncs: list[SyncSettings] = Field(default_factory=list)
     path: Path = Path(DEFAULT_NAME)
@@ -177,6 +179,8 @@ store:
 
 # the acting user for CLI commands (roles: admin, legal, finance, support, viewer)
 actor: admin
+# who may do what in the contract lifecycle: {name: role}; unlisted people are denied
+users: {admin: admin}
 
 # connections: one per external system; secrets come from ${ENV_VARS}
 connections: {}

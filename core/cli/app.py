@@ -21,6 +21,7 @@ from core.db import StoreError
 from core.entitlement import NotFound
 from core.hub import Hub, open_hub
 from core.importer import ImportRejected
+from core.lifecycle.roles import PermissionDenied
 from core.mapping import MappingError
 from core.sync.admin import AdminError
 
@@ -30,7 +31,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 console = Console()
 err_console = Console(stderr=True)
 
-USER_ERRORS = (ConfigFileError, StoreError, NotFound, ImportRejected, ContractLocked, AdminError)
+USER_ERRORS = (ConfigFileError, StoreError, NotFound, ImportRejected, ContractLocked, AdminError,
+               PermissionDenied)
 
 
 class UserError(Exception):
@@ -41,13 +43,19 @@ class UserError(Exception):
 def _root(ctx: typer.Context,
           config: Annotated[Path | None, typer.Option(
               "--config", "-c", envvar="CONTRACTHUB_CONFIG",
-              help="Hub config file [default: ./contracthub.yaml]")] = None
+              help="Hub config file [default: ./contracthub.yaml]")] = None,
+          acting: Annotated[str | None, typer.Option(
+              "--as", help="Act as this user (a name under users: in the config) "
+                           "[default: the config's actor]")] = None,
           ) -> None:
-    ctx.obj = {"config": config}
+    ctx.obj = {"config": config, "as": acting}
 
 
 def hub_from(ctx: typer.Context, **kw: Any) -> Hub:
-    return open_hub(ctx.obj.get("config") if ctx.obj else None, **kw)
+    hub = open_hub(ctx.obj.get("config") if ctx.obj else None, **kw)
+    if ctx.obj and ctx.obj.get("as"):
+        hub.config = hub.config.model_copy(update={"actor": ctx.obj["as"]})
+    return hub
 
 
 def print_json(data: Any) -> None:
