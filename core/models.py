@@ -143,6 +143,7 @@ class Contract(Base):
     incident_cap: Mapped[int | None]
     sla_plan_id: Mapped[int | None] = mapped_column(ForeignKey("sla_plans.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("template_versions.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     locked: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str | None] = mapped_column(Text)
