@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 DEFAULT_NAME = "contracthub.yaml"
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -42,8 +42,43 @@ class SyncSettings(BaseModel):
     sweep_every: str = "24h"
 
 
+class SmtpSettings(BaseModel):
+    """Outgoing mail for signing and renewal emails (core.lifecycle.mailer)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    host: str
+    port: int = 25
+    sender: str = Field(alias="from")
+    starttls: bool = False
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout: float = 30.0
+
+
+class SigningSettings(BaseModel):
+    """Signature requests: ``contracthub signing run-due`` and the daemon use these."""
+
+    model_config = ConfigDict(extra="forbid")
+    reminder_every: str = "48h"
+    expire_after: str = "90d"
+    link_base: str = "https://sign.example.invalid/s/"
+    archive_after: str = "365d"
+    retention_years: int = Field(7, ge=1)
+    smtp: SmtpSettings | None = None
+
+
+class RenewalSettings(BaseModel):
+    """Renewal alerts: days before the end date, per contract kind (``default`` for the rest)."""
+
+    model_config = ConfigDict(extra="forbid")
+    alert_days: dict[str, list[int]] = Field(default_factory=lambda: {"default": [90, 30]})
+    notify: list[str] = Field(default_factory=list)
+
+
 class HubConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    signing: SigningSettings = Field(default_factory=SigningSettings)
+    renewals: RenewalSettings = Field(default_factory=RenewalSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     actor: str = "admin"
     users: dict[str, Literal["admin", "legal", "finance", "support", "viewer"]] = Field(
