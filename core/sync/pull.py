@@ -131,7 +131,10 @@ def _apply(ctx: PullContext, rec: RemoteRecord, link: Link | None) -> None:
         if ctx.plan:
             ctx.plan.note("in", "conflict", rec.id, {c.field: (c.local, c.remote)},
                           extra=f"{c.policy} -> {c.outcome}")
-    _finish(ctx, rec, link, result.base, push=result.push)
+    # an inbound change can alter what out-fields derive from it (a template, an
+    # out-only copy of the same local field): queue a push; it diffs against the
+    # remote base, so it costs a call only when some out-field really differs
+    _finish(ctx, rec, link, result.base, push=result.push or bool(result.take))
 
 
 def _pair(ctx: PullContext, rec: RemoteRecord) -> tuple[Any, Link | None]:

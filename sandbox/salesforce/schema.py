@@ -52,6 +52,10 @@ DEFAULT_CUSTOM_FIELDS: dict[str, list[dict[str, Any]]] = {
         {"name": "ContractHub_Id__c", "type": "string", "externalId": True},
         {"name": "Renewal_Date__c", "type": "date"},
         {"name": "Support_Tier__c", "type": "string"},
+        # the hub's eight statuses: the standard Status picklist has three
+        {"name": "Contract_Status__c", "type": "picklist", "restricted": True,
+         "picklistValues": ["Draft", "Pending Approval", "Approved", "Out for Signature",
+                            "Active", "Expired", "Terminated", "Cancelled"]},
     ],
 }
 

@@ -163,3 +163,27 @@ def test_a_key_matching_several_records_is_dead_lettered_with_candidates(
     sf_hub.clock.advance(120)
     r = run_cycle(sf_hub, jobs["sf_contracts"])
     assert len(emu.store.all("Contract")) == 3
+
+
+def test_a_status_changed_in_salesforce_flows_back_and_reaches_the_account(
+        sf_hub, jobs, salesforce_sandbox):
+    emu, clock = salesforce_sandbox, sf_hub.clock
+    seed(sf_hub, 2, 1)
+    sync_all(sf_hub, jobs)
+    k0 = local(sf_hub, Contract, number="C-0000-0")
+    assert remote(emu, "Contract", k0.id)["Contract_Status__c"] == "Active"
+    clock.advance(30)
+    emu.store.update("Contract", remote(emu, "Contract", k0.id)["Id"],
+                     {"Contract_Status__c": "Terminated"})
+    clock.advance(120)
+    sync_all(sf_hub, jobs, rounds=2)
+    assert local(sf_hub, Contract, id=k0.id).status == "terminated"
+    r0 = remote(emu, "Contract", k0.id)
+    assert r0["Description"] == "C-0000-0 (support, terminated)"  # the echo went out too
+    with sf_hub.session() as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.entity_id == "C-0000-0")).all()
+    assert any("terminated" in str(e.payload) for e in events)
+    # the customer's derived status follows, and reaches its Account
+    customer = local(sf_hub, Customer, id=local(sf_hub, Contract, id=k0.id).customer_id)
+    assert customer.contract_status != "active"
+    assert remote(emu, "Account", customer.id)["Contract_Status__c"] == customer.contract_status
