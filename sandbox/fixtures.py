@@ -108,3 +108,16 @@ def sandbox_session() -> Iterator[requests.Session]:
 def salesforce_client(salesforce_sandbox: SalesforceEmulator,
                       sandbox_session: requests.Session) -> Any:
     return salesforce_client_for(salesforce_sandbox, sandbox_session)
+
+
+@pytest.fixture
+def microsoft_identity(sandbox_clock: FakeClock) -> Iterator[Any]:
+    """A started ``IdentityEmulator`` (one tenant, one app registration) on the
+    sandbox clock; ``.authority``, ``.client_credentials()``, ``.validate()``."""
+    from sandbox.microsoft_identity import IdentityEmulator
+
+    emu = IdentityEmulator(clock=sandbox_clock).start()
+    try:
+        yield emu
+    finally:
+        emu.stop()
