@@ -9,36 +9,20 @@ import pytest
 from sqlalchemy import select
 
 from core.config import SigningSettings
-from core.lifecycle.signing import SignatureInput, SignerSpec, SigningError, sign
+from core.lifecycle.signing import SignerSpec, SigningError
 from core.lifecycle.signing_due import run_due
 from core.lifecycle.signing_models import Signer, SigningRequest
 from core.models import AuditEvent, Contract, Document
-from tests.lifecycle.signing_fixtures import (  # noqa: F401  (fixtures)
-    approved_contract,
-    blobs,
-    mailer,
-    send,
-    settings,
-    sink,
-    smtp_sink,
-    token_in,
-)
+from tests.lifecycle.conftest import approved_contract, do_sign, send, token_in
 
 
-def due(hub, mailer, settings):  # noqa: ANN001,ANN201,F811
+def due(hub, mailer, settings):  # noqa: ANN001,ANN201
     with hub.session() as s:
         return run_due(s, hub.clock, mailer, settings)
 
 
-def do_sign(hub, blobs, mailer, settings, token, name):  # noqa: ANN001,ANN201,F811
-    given = SignatureInput(token=token, typed_name=name, ip="198.51.100.4", user_agent="curl/8",
-                           consent=True)
-    with hub.session() as s, s.begin():
-        return sign(s, blobs, mailer, given, now=hub.clock.now(), settings=settings)
-
-
 def test_reminders_every_48h_then_expiry_at_90_days(hub, blobs, mailer, settings, sink,
-                                                    clock):  # noqa: F811
+                                                    clock):
     approved_contract(hub, blobs)
     send(hub, blobs, mailer, settings)
     start = clock.now()
@@ -68,7 +52,7 @@ def test_reminders_every_48h_then_expiry_at_90_days(hub, blobs, mailer, settings
 
 
 def test_a_reminder_replaces_the_link_and_follows_the_signing_order(
-        hub, blobs, mailer, settings, sink, clock):  # noqa: F811
+        hub, blobs, mailer, settings, sink, clock):
     approved_contract(hub, blobs)
     send(hub, blobs, mailer, settings)
     first = token_in(sink.to("ada@acme.test")[0])
@@ -89,7 +73,7 @@ def test_a_reminder_replaces_the_link_and_follows_the_signing_order(
     assert due(hub, mailer, settings).reminded == ["C-100: grace@vendor.test"]
 
 
-def test_intervals_come_from_the_config(hub, blobs, mailer, settings, sink, clock):  # noqa: F811
+def test_intervals_come_from_the_config(hub, blobs, mailer, settings, sink, clock):
     short = SigningSettings(**{**settings.model_dump(by_alias=True),
                                "reminder_every": "12h", "expire_after": "2d"})
     approved_contract(hub, blobs)
@@ -102,7 +86,7 @@ def test_intervals_come_from_the_config(hub, blobs, mailer, settings, sink, cloc
 
 
 def test_a_mail_failure_leaves_the_reminder_due(hub, blobs, mailer, settings, sink,
-                                                clock):  # noqa: F811
+                                                clock):
     approved_contract(hub, blobs)
     send(hub, blobs, mailer, settings)
     sink.take()
@@ -114,7 +98,7 @@ def test_a_mail_failure_leaves_the_reminder_due(hub, blobs, mailer, settings, si
 
 
 def test_completed_requests_are_archived_after_365_days_and_tokens_purged(
-        hub, blobs, mailer, settings, sink, clock):  # noqa: F811
+        hub, blobs, mailer, settings, sink, clock):
     approved_contract(hub, blobs)
     send(hub, blobs, mailer, settings, signers=[SignerSpec("Ada Lovelace", "ada@acme.test")])
     do_sign(hub, blobs, mailer, settings, token_in(sink.take()[0]), "Ada Lovelace")

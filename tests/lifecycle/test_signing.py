@@ -11,40 +11,14 @@ from sqlalchemy import select
 from core import audit
 from core.changes import ContractLocked
 from core.documents import add_document
-from core.lifecycle.signing import (
-    CONSENT_SHA256,
-    SignatureInput,
-    SignerSpec,
-    SigningError,
-    parse_signer,
-    sign,
-)
+from core.lifecycle.signing import CONSENT_SHA256, SignerSpec, SigningError, parse_signer
 from core.lifecycle.signing_models import Signer, SigningRequest
 from core.models import AuditEvent, Contract, Document
-from tests.lifecycle.signing_fixtures import (  # noqa: F401  (fixtures)
-    approved_contract,
-    blobs,
-    mailer,
-    send,
-    settings,
-    sink,
-    smtp_sink,
-    token_in,
-)
-
-UA = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
-
-
-def do_sign(hub, blobs, mailer, settings, token, name="Ada Lovelace", **kw):  # noqa: ANN001,ANN201,F811
-    given = SignatureInput(token=token, typed_name=name, ip=kw.pop("ip", "203.0.113.7"),
-                           user_agent=kw.pop("user_agent", UA), consent=kw.pop("consent", True),
-                           code=kw.pop("code", None))
-    with hub.session() as s, s.begin():
-        return sign(s, blobs, mailer, given, now=hub.clock.now(), settings=settings)
+from tests.lifecycle.conftest import UA, approved_contract, do_sign, send, token_in
 
 
 def test_two_signers_in_order_execute_the_contract_with_full_evidence(
-        hub, blobs, mailer, settings, sink, clock):  # noqa: F811
+        hub, blobs, mailer, settings, sink, clock):
     approved_contract(hub, blobs)
     sent = send(hub, blobs, mailer, settings)
     invites = sink.take()
@@ -92,7 +66,7 @@ def test_two_signers_in_order_execute_the_contract_with_full_evidence(
         s.scalar(select(Contract).where(Contract.number == "C-100")).tier = "premium"
 
 
-def test_a_used_link_is_refused(hub, blobs, mailer, settings, sink):  # noqa: F811
+def test_a_used_link_is_refused(hub, blobs, mailer, settings, sink):
     approved_contract(hub, blobs)
     send(hub, blobs, mailer, settings)
     token = token_in(sink.to("ada@acme.test")[0])
@@ -101,7 +75,7 @@ def test_a_used_link_is_refused(hub, blobs, mailer, settings, sink):  # noqa: F8
         do_sign(hub, blobs, mailer, settings, token)
 
 
-def test_signing_out_of_order_is_refused(hub, blobs, mailer, settings, sink):  # noqa: F811
+def test_signing_out_of_order_is_refused(hub, blobs, mailer, settings, sink):
     approved_contract(hub, blobs)
     send(hub, blobs, mailer, settings)
     grace = token_in(sink.to("grace@vendor.test")[0])
@@ -112,7 +86,7 @@ def test_signing_out_of_order_is_refused(hub, blobs, mailer, settings, sink):  #
             AuditEvent.action == "signing.signed")).all()
 
 
-def test_an_expired_link_is_refused(hub, blobs, mailer, settings, sink, clock):  # noqa: F811
+def test_an_expired_link_is_refused(hub, blobs, mailer, settings, sink, clock):
     approved_contract(hub, blobs)
     send(hub, blobs, mailer, settings)
     token = token_in(sink.to("ada@acme.test")[0])
@@ -122,7 +96,7 @@ def test_an_expired_link_is_refused(hub, blobs, mailer, settings, sink, clock): 
 
 
 def test_a_document_changed_after_a_signature_is_refused(
-        hub, blobs, mailer, settings, sink, tmp_path: Path):  # noqa: F811
+        hub, blobs, mailer, settings, sink, tmp_path: Path):
     approved_contract(hub, blobs)
     send(hub, blobs, mailer, settings)
     do_sign(hub, blobs, mailer, settings, token_in(sink.take()[0]))
@@ -136,7 +110,7 @@ def test_a_document_changed_after_a_signature_is_refused(
         do_sign(hub, blobs, mailer, settings, grace, name="Grace Hopper")
 
 
-def test_bytes_altered_in_the_blob_store_are_refused(hub, blobs, mailer, settings, sink):  # noqa: F811
+def test_bytes_altered_in_the_blob_store_are_refused(hub, blobs, mailer, settings, sink):
     approved_contract(hub, blobs)
     sent = send(hub, blobs, mailer, settings)
     blobs.path(sent.request.document_sha256).write_bytes(b"%PDF-1.4\n% swapped\n")
@@ -144,7 +118,7 @@ def test_bytes_altered_in_the_blob_store_are_refused(hub, blobs, mailer, setting
         do_sign(hub, blobs, mailer, settings, token_in(sink.to("ada@acme.test")[0]))
 
 
-def test_access_code_consent_and_evidence_checks(hub, blobs, mailer, settings, sink):  # noqa: F811
+def test_access_code_consent_and_evidence_checks(hub, blobs, mailer, settings, sink):
     approved_contract(hub, blobs)
     sent = send(hub, blobs, mailer, settings,
                 signers=[SignerSpec("Ada Lovelace", "ada@acme.test", with_code=True)])
@@ -166,7 +140,7 @@ def test_access_code_consent_and_evidence_checks(hub, blobs, mailer, settings, s
         assert code not in str(ev.payload)
 
 
-def test_only_an_approved_contract_can_be_sent(hub, blobs, mailer, settings, sink):  # noqa: F811
+def test_only_an_approved_contract_can_be_sent(hub, blobs, mailer, settings, sink):
     approved_contract(hub, blobs, status="pending_approval")
     with pytest.raises(SigningError, match="pending_approval: only an approved contract"):
         send(hub, blobs, mailer, settings)

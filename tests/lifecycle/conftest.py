@@ -1,6 +1,6 @@
-"""Fixtures for the signing/renewal tests: a local SMTP sink (aiosmtpd on an ephemeral
+"""Fixtures for the lifecycle tests. Signing/renewals: a local SMTP sink (aiosmtpd on an ephemeral
 port of 127.0.0.1), a mailer and settings pointing at it, and an approved contract with
-its draft document. Test modules import the fixtures they use from here."""
+its draft document, and helpers to send and sign."""
 
 from __future__ import annotations
 
@@ -123,3 +123,34 @@ def send(hub: Hub, blobs: BlobStore, mailer: SmtpMailer, settings: SigningSettin
     with hub.session() as s, s.begin():
         return send_for_signature(s, blobs, mailer, number=number, signers=signers or SIGNERS,
                                   actor="legal", now=hub.clock.now(), settings=settings)
+
+
+UA = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
+
+
+def do_sign(hub: Hub, blobs: BlobStore, mailer: SmtpMailer, settings: SigningSettings,
+            token: str, name: str = "Ada Lovelace", **kw: Any) -> Any:
+    """Sign with a link token as a signer would (evidence defaults are a browser's)."""
+    from core.lifecycle.signing import SignatureInput, sign
+
+    given = SignatureInput(token=token, typed_name=name, ip=kw.pop("ip", "203.0.113.7"),
+                           user_agent=kw.pop("user_agent", UA), consent=kw.pop("consent", True),
+                           code=kw.pop("code", None))
+    with hub.session() as s, s.begin():
+        return sign(s, blobs, mailer, given, now=hub.clock.now(), settings=settings)
+
+
+def execute_contract(hub: Hub, blobs: BlobStore, mailer: SmtpMailer, settings: SigningSettings,
+                     sink: SmtpSink, number: str = "C-100", **kw: Any) -> None:
+    """An approved contract signed by Ada then Grace: active and locked."""
+    from datetime import timedelta
+
+    approved_contract(hub, blobs, number, **kw)
+    send(hub, blobs, mailer, settings, number)
+    ada = token_in(next(m for m in sink.take() if m["To"] == "ada@acme.test"))
+    hub.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+    do_sign(hub, blobs, mailer, settings, ada)
+    grace = token_in(sink.take()[0])
+    hub.clock.advance(timedelta(hours=20))  # type: ignore[attr-defined]
+    do_sign(hub, blobs, mailer, settings, grace, "Grace Hopper", ip="2001:db8::1")
+    sink.take()
