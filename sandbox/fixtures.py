@@ -121,3 +121,17 @@ def microsoft_identity(sandbox_clock: FakeClock) -> Iterator[Any]:
         yield emu
     finally:
         emu.stop()
+
+
+@pytest.fixture
+def dataverse_sandbox(sandbox_clock: FakeClock) -> Iterator[Any]:
+    """A started ``DataverseEmulator`` (fresh state) whose bearer tokens come from a
+    started Microsoft identity emulator (``.identity``); ``.connection_settings()``
+    is the ``connections:`` entry that reaches it."""
+    from sandbox.dataverse import DataverseEmulator
+
+    emu = DataverseEmulator.with_identity(sandbox_clock, sleep=sandbox_clock.sleep)
+    try:
+        yield emu
+    finally:
+        emu.stop()

@@ -56,7 +56,32 @@ class DataverseEmulator:
             sleep = clock.sleep
         self.faults = FaultyApp(self.api, default_body=default_fault_body, sleep=sleep)
         self.server: EmulatorServer | None = None
+        self.identity: Any = None
+        """The ``IdentityEmulator`` issuing this org's tokens, when ``with_identity`` wired one."""
         self._lock = threading.Lock()
+
+    @classmethod
+    def with_identity(cls, clock: Any = None, **kwargs: Any) -> DataverseEmulator:
+        """A started org whose tokens come from a started Microsoft identity emulator
+        (``.identity``), which accepts ``{org_url}/.default`` as a scope."""
+        from sandbox.microsoft_identity import IdentityEmulator
+
+        sleep = kwargs.get("sleep") or getattr(clock, "sleep", None)
+        identity = IdentityEmulator(clock=clock, sleep=sleep).start()
+        emu = cls(clock, validate=identity.validate, **kwargs).start()
+        identity.add_resource(emu.org_url)
+        emu.identity = identity
+        return emu
+
+    def connection_settings(self) -> dict[str, Any]:
+        """The ``connections:`` entry that reaches this org (secret inline: tests only)."""
+        if self.identity is None:
+            raise RuntimeError("connection_settings needs an org built with with_identity()")
+        client_id, secret = self.identity.client_credentials()
+        return {"type": "dynamics", "org_url": self.org_url, "ca_bundle": self.ca_bundle,
+                "auth": {"tenant_id": self.identity.tenant_id, "client_id": client_id,
+                         "client_secret": secret,
+                         "authority_host": self.identity.base_url}}
 
     # serving ---------------------------------------------------------------------
     def start(self) -> DataverseEmulator:
@@ -70,6 +95,8 @@ class DataverseEmulator:
             server, self.server = self.server, None
         if server is not None:
             server.stop()
+        if self.identity is not None:
+            self.identity.stop()
 
     def __enter__(self) -> DataverseEmulator:
         return self.start()
