@@ -13,6 +13,7 @@ import typer
 # Sub-command modules register themselves on ``app`` when imported.
 from core.cli import (  # noqa: E402,F401
     admin_cmd,
+    approvals_cmd,
     audit_cmd,
     contracts_cmd,
     daemon_cmd,
@@ -25,6 +26,7 @@ from core.cli import (  # noqa: E402,F401
     serve_cmd,
     sla_cmd,
     sync_cmd,
+    templates_cmd,
 )
 from core.cli.app import app, fail_on_user_errors
 

@@ -222,7 +222,7 @@ def submit(session: Session, config: Any, *, contract: Contract, actor: str, now
     return rnd
 
 
-def _may_decide(config: Any, actor: str, step: ApprovalStep) -> bool:
+def may_decide(config: Any, actor: str, step: ApprovalStep) -> bool:
     role = roles.role_of(config, actor)
     if step.approver is not None:
         return actor == step.approver or role == "admin"
@@ -247,7 +247,7 @@ def decide(session: Session, config: Any, *, contract: Contract, actor: str, now
     if rnd is None or step is None:
         raise ApprovalError(f"contract {contract.number} is {contract.status}: nothing is "
                             "waiting for approval")
-    if not _may_decide(config, actor, step):
+    if not may_decide(config, actor, step):
         raise ApprovalError(f"{actor} (role {roles.role_of(config, actor) or 'none'}) cannot "
                             f"decide {step_label(step)} of contract {contract.number}")
     if not approve and not (comment or "").strip():
