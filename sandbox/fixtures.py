@@ -135,3 +135,16 @@ def dataverse_sandbox(sandbox_clock: FakeClock) -> Iterator[Any]:
         yield emu
     finally:
         emu.stop()
+
+
+@pytest.fixture
+def graph_sandbox(microsoft_identity: Any, sandbox_clock: FakeClock) -> Iterator[Any]:
+    """A started ``GraphEmulator`` trusting ``microsoft_identity``: one SharePoint site
+    (``.site``) with one library (``.drive``); ``.graph_url``, ``.files()``, ``.calls``."""
+    from sandbox.microsoft_graph import GraphEmulator
+
+    emu = GraphEmulator(microsoft_identity, clock=sandbox_clock).start()
+    try:
+        yield emu
+    finally:
+        emu.stop()

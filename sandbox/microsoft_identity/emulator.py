@@ -26,7 +26,7 @@ from sandbox.microsoft_identity.tokens import AppRegistration, TokenRegistry
 from sandbox.server import EmulatorServer
 
 
-def _now_of(clock: Any) -> Callable[[], datetime]:
+def now_of(clock: Any) -> Callable[[], datetime]:
     if clock is None:
         return lambda: datetime.now(UTC)
     if hasattr(clock, "now"):
@@ -41,7 +41,7 @@ class IdentityEmulator:
                  client_id: str | None = None, client_secret: str | None = None,
                  token_lifetime: float = 3599,
                  sleep: Callable[[float], None] | None = None) -> None:
-        self.now = _now_of(clock)
+        self.now = now_of(clock)
         self.registry = TokenRegistry(self.now, tenant_id=tenant_id, lifetime=token_lifetime)
         self.app_registration: AppRegistration = self.registry.register_app(client_id,
                                                                             client_secret)
