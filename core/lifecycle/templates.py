@@ -197,7 +197,8 @@ def _terms(session: Session, customer: Customer, kind: str, terms: dict[str, Any
         base["end_date"] = (start.replace(year=start.year + 1) - timedelta(days=1)).isoformat()
     row = {k: ("" if v is None else ";".join(v) if isinstance(v, list) else str(v))
            for k, v in {**base, **terms}.items()}
-    row.update(number=row.get("number") or "pending", customer=customer.name, kind=kind)
+    row.update(number=row.get("number") or "pending", customer=customer.name, kind=kind,
+               parent=parent.number if parent is not None else "")
     problems: list[str] = []
     values = check_row(row, lambda f, m: problems.append(f"{f}: {m}"))
     if values is None:
