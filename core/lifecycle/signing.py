@@ -33,6 +33,7 @@ from core.blobs import BlobError, BlobStore
 from core.config import SigningSettings
 from core.documents import add_document, contract_by_number
 from core.lifecycle.mailer import Mailer
+from core.lifecycle.retention import years_after  # also registers the retention guard
 from core.lifecycle.signing_models import Signer, SigningRequest
 from core.models import Contract, Document
 from core.sync.jobs import parse_every
@@ -259,12 +260,14 @@ def sign(session: Session, blobs: BlobStore, mailer: Mailer, given: SignatureInp
         subject, body = invitation(contract, nxt, mint_link(nxt, settings), turn=True)
         mailer.send([nxt.email], subject, body, now=now)
         return req
-    execute(session, blobs, mailer, req, contract, now=now)
+    execute(session, blobs, mailer, req, contract, now=now,
+            retain_until=years_after(now, settings.retention_years))
     return req
 
 
 def execute(session: Session, blobs: BlobStore, mailer: Mailer, req: SigningRequest,
-            contract: Contract, *, now: datetime) -> None:
+            contract: Contract, *, now: datetime, retain_until: datetime) -> None:
+    """The signed bytes become the executed document; the contract is active and locked."""
     draft = session.get(Document, req.document_id)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / draft.filename
@@ -272,12 +275,13 @@ def execute(session: Session, blobs: BlobStore, mailer: Mailer, req: SigningRequ
         executed, _ = add_document(session, blobs, contract.number, path, kind="executed",
                                    actor="system:signing", now=now)
     req.status, req.ended_at, req.executed_document_id = "completed", now, executed.id
+    req.retain_until = retain_until
     contract.status, contract.locked = "active", True
     session.flush()
     event = audit.append(session, at=now, actor="system:signing", action="contract.executed",
                          entity="contract", entity_id=contract.number, payload={
                              "request": req.id, "document_sha256": req.document_sha256,
-                             "executed_document_id": executed.id,
+                             "executed_document_id": executed.id, "retain_until": retain_until,
                              "signers": [s.email for s in req.signers]})
     req.execution_audit_hash = event.hash
     names = ", ".join(s.name for s in req.signers)

@@ -39,6 +39,7 @@ class SigningRequest(Base):
     ended_at: Mapped[datetime | None]
     executed_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     execution_audit_hash: Mapped[str | None] = mapped_column(String(64))
+    retain_until: Mapped[datetime | None]
     archived_at: Mapped[datetime | None]
 
     signers: Mapped[list[Signer]] = relationship(back_populates="request",

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('executed_document_id', sa.Integer(), nullable=True),
         sa.Column('execution_audit_hash', sa.String(length=64), nullable=True),
+        sa.Column('retain_until', sa.DateTime(timezone=True), nullable=True),
         sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("status IN ('pending', 'completed', 'expired', 'cancelled')",
                            name=op.f('ck_signing_requests_status')),

@@ -1,0 +1,95 @@
+"""Renewal alerts at 90/30 days (per kind), once each, by email; auto-renewal on the end date
+into a new version; a year simulated day by day with the FakeClock and the SMTP sink."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from core import audit
+from core.config import RenewalSettings
+from core.derived import refresh_customers
+from core.lifecycle.renewals import next_term, run_renewals, upcoming
+from core.lifecycle.signing_models import RenewalAlert
+from core.models import AuditEvent, Contract, Customer
+from tests.factories import contract, customer
+
+SETTINGS = RenewalSettings(alert_days={"default": [90, 30], "sla": [60, 14]},
+                           notify=["renewals@vendor.test"])
+
+
+def renewals(hub, mailer, settings=SETTINGS):  # noqa: ANN001,ANN201
+    with hub.session() as s:
+        return run_renewals(s, hub.clock, mailer, settings)
+
+
+def test_a_year_of_alerts_and_an_auto_renewal(hub, mailer, sink, clock):
+    with hub.session() as s, s.begin():
+        acme = customer(s, "Acme Corp", owner="am@vendor.test")
+        contract(s, acme, "C-1", start_date=date(2025, 7, 1), end_date=date(2026, 6, 30),
+                 locked=True)
+        contract(s, acme, "C-2", kind="sla", start_date=date(2025, 10, 1),
+                 end_date=date(2026, 9, 30), auto_renew=True, locked=True)
+    seen: list[tuple[date, str, str]] = []
+    for _ in range(365):
+        report = renewals(hub, mailer)
+        assert not report.errors
+        for m in sink.take():
+            seen.append((clock.now().date(), m["Subject"], m["X-Envelope-To"]))
+        assert renewals(hub, mailer).alerts == []  # a second run the same day: nothing
+        clock.advance(timedelta(days=1))
+    to = "renewals@vendor.test, am@vendor.test"
+    assert seen == [
+        (date(2026, 4, 1), "Renewal in 90 days: contract C-1 (Acme Corp)", to),
+        (date(2026, 5, 31), "Renewal in 30 days: contract C-1 (Acme Corp)", to),
+        (date(2026, 8, 1), "Renewal in 60 days: contract C-2 (Acme Corp)", to),
+        (date(2026, 9, 16), "Renewal in 14 days: contract C-2 (Acme Corp)", to),
+        (date(2026, 9, 30), "Renewed: contract C-2 -> C-2-v2", to),
+    ]
+    with hub.session() as s:
+        c2 = s.scalar(select(Contract).where(Contract.number == "C-2"))
+        new = s.scalar(select(Contract).where(Contract.number == "C-2-v2"))
+        assert (new.parent_id, new.version, new.kind, new.status, new.locked) == (
+            c2.id, 2, "sla", "active", True)
+        assert (new.start_date, new.end_date, new.auto_renew) == (
+            date(2026, 10, 1), date(2027, 9, 30), True)
+        assert c2.auto_renew is False  # the renewal carries the clause on
+    with hub.session() as s, s.begin():  # the sync cycle's derived pass, for the CRM field
+        refresh_customers(s, clock.now())
+    with hub.session() as s:
+        assert s.scalar(select(Customer.renewal_date)) == date(2027, 9, 30)
+        renewed = s.scalar(select(AuditEvent).where(AuditEvent.action == "contract.renewed"))
+        assert renewed.entity_id == "C-2" and renewed.payload["renewal"] == "C-2-v2"
+        assert renewed.at == datetime(2026, 9, 30, 9, 0, tzinfo=clock.now().tzinfo)
+        assert len(s.scalars(select(RenewalAlert)).all()) == 4
+        assert audit.verify(s).ok
+
+
+def test_a_late_first_run_sends_only_the_nearest_alert(hub, mailer, sink, clock):
+    with hub.session() as s, s.begin():
+        contract(s, customer(s), "C-9", end_date=clock.now().date() + timedelta(days=20))
+    assert renewals(hub, mailer).alerts == ["C-9: 30 days (end 2026-03-22)"]
+    assert [m["Subject"] for m in sink.take()] == [
+        "Renewal in 30 days: contract C-9 (Acme Corp)"]
+    with hub.session() as s:
+        assert sorted(s.scalars(select(RenewalAlert.days_before))) == [30, 90]
+        assert upcoming(s, clock.now())[0]["alerts_sent"] == [90, 30]
+
+
+def test_a_moved_end_date_alerts_again(hub, mailer, sink, clock):
+    with hub.session() as s, s.begin():
+        contract(s, customer(s), "C-5", end_date=clock.now().date() + timedelta(days=80))
+    assert len(renewals(hub, mailer).alerts) == 1
+    with hub.session() as s, s.begin():
+        s.scalar(select(Contract)).end_date = clock.now().date() + timedelta(days=85)
+    assert renewals(hub, mailer).alerts == ["C-5: 90 days (end 2026-05-26)"]
+
+
+def test_next_term_keeps_whole_months_and_leap_days() -> None:
+    assert next_term(date(2026, 1, 1), date(2026, 12, 31)) == (date(2027, 1, 1),
+                                                               date(2027, 12, 31))
+    assert next_term(date(2027, 3, 1), date(2028, 2, 29)) == (date(2028, 3, 1),
+                                                              date(2029, 2, 28))
+    assert next_term(date(2026, 1, 1), date(2026, 1, 10)) == (date(2026, 1, 11),
+                                                              date(2026, 1, 20))
