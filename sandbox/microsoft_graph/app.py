@@ -156,6 +156,9 @@ class GraphApp:
         return wanted
 
     def _download(self, request: Request, token: str) -> Response:
+        if request.headers.get("Authorization"):  # another host in real life: no token
+            raise GraphError(401, "unauthenticated", "The download URL is pre-authenticated: "
+                             "do not send an Authorization header to it.")
         item_id = self.downloads.get(token)
         item = self.store.items.get(item_id or "")
         if item is None or item.deleted:

@@ -4,8 +4,8 @@ Tokens are opaque to clients (base64 JSON here). Without a token the answer is
 every live item; with one, every item stamped after it, deleted ones as
 ``{id, deleted: {}}``. Pages end in ``@odata.nextLink`` until the last, which
 carries ``@odata.deltaLink``. ``token=latest`` answers no items and a deltaLink
-at 'now'. A token older than the drive's ``min_delta_seq`` answers 410
-``resyncRequired`` (``GraphEmulator.expire_delta_tokens``); a token that does not
+at 'now'. A token from before ``GraphEmulator.expire_delta_tokens`` answers 410
+``resyncRequired``; a token that does not
 parse is 400.
 """
 
@@ -46,7 +46,8 @@ def delta_page(store: GraphStore, drive_id: str, token: str | None, page_size: i
     drive = store.drive(drive_id)
     link = f"{base}/v1.0/drives/{quote(drive_id, safe='')}/root/delta?token="
     if token == "latest":
-        return {"value": [], "@odata.deltaLink": link + _encode({"s": store.seq})}
+        return {"value": [], "@odata.deltaLink": link + _encode({"s": store.seq,
+                                                                 "e": drive.delta_epoch})}
     if token is None:
         state = {"s": -1}
     else:
@@ -54,7 +55,7 @@ def delta_page(store: GraphStore, drive_id: str, token: str | None, page_size: i
     since = state.get("s", -1)
     upto = state.get("u", store.seq)
     after = state.get("a", since)  # pages go by sequence: an edit mid-paging skips nothing
-    if since >= 0 and since < drive.min_delta_seq:
+    if token is not None and state.get("e", 0) != drive.delta_epoch:
         raise GraphError(410, "resyncRequired", RESYNC_MESSAGE)
     if since < 0:
         items = [i for i in store.live_items(drive_id) if after < i.seq <= upto]
@@ -65,5 +66,7 @@ def delta_page(store: GraphStore, drive_id: str, token: str | None, page_size: i
              for i in page]
     if len(items) > page_size:
         return {"value": value,
-                "@odata.nextLink": link + _encode({"s": since, "u": upto, "a": page[-1].seq})}
-    return {"value": value, "@odata.deltaLink": link + _encode({"s": upto})}
+                "@odata.nextLink": link + _encode({"s": since, "u": upto, "a": page[-1].seq,
+                                                   "e": drive.delta_epoch})}
+    return {"value": value,
+            "@odata.deltaLink": link + _encode({"s": upto, "e": drive.delta_epoch})}

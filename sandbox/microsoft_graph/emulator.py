@@ -84,7 +84,7 @@ class GraphEmulator:
 
     def expire_delta_tokens(self, drive: Drive | None = None) -> None:
         with self.store.lock:
-            (drive or self.drive).min_delta_seq = self.store.seq + 1
+            (drive or self.drive).delta_epoch += 1
 
     # inspection ----------------------------------------------------------------
     def live(self, drive: Drive | None = None) -> list[Item]:

@@ -65,7 +65,7 @@ class Drive:
     site_id: str | None
     columns: dict[str, bool]
     created: datetime
-    min_delta_seq: int = 0
+    delta_epoch: int = 0
 
 
 @dataclass

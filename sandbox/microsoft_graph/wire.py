@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from sandbox.microsoft_graph.hashes import quick_xor_hash
+from connectors.microsoft_graph.quickxor import quick_xor_hash
 from sandbox.microsoft_graph.store import Drive, GraphStore, Item, Site
 
 

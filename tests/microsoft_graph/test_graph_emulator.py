@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import requests
 
+from connectors.microsoft_graph.quickxor import quick_xor_hash
 from sandbox.fixtures import sandbox_requests_session
-from sandbox.microsoft_graph.hashes import quick_xor_hash
 from sandbox.microsoft_identity import GRAPH_RESOURCE
 
 KIB320 = 320 * 1024
