@@ -6,8 +6,9 @@ Every call goes through ``DataverseApi.send(kind, method, url, ...)``, which
    reports the requests left in its five-minute window in
    ``x-ms-ratelimit-burst-remaining-xrm-requests``; once that falls below
    ``(1 - budget_share)`` of ``request_limit``, each call first waits
-   ``300 / request_limit`` seconds on the clock -- the sustainable rate -- so
-   the connection slows down before the 429 wall rather than hitting it;
+   ``300 / remaining`` seconds on the clock: what is left is spread over a
+   whole window, by the end of which the requests that used it up have left
+   it. The connection slows down before the 429 wall rather than hitting it;
 2. counts the call by kind in ``calls`` (``connectors.base.CallCounter``);
 3. sends the OData headers (``OData-Version``/``OData-MaxVersion: 4.0``,
    ``Accept: application/json``) with a bearer token for ``{org_url}/.default``
@@ -60,9 +61,9 @@ class DataverseApi:
 
     def _pace(self) -> None:
         with self._lock:
-            low = self.remaining is not None and self.remaining < self.reserve
-        if low:
-            wait = WINDOW_SECONDS / self.settings.request_limit
+            remaining = self.remaining
+        if remaining is not None and remaining < self.reserve:
+            wait = WINDOW_SECONDS / max(1, remaining)
             self.paced += wait
             self.clock.sleep(wait)
 
