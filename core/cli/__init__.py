@@ -24,6 +24,7 @@ from core.cli import (  # noqa: E402,F401
     mappings_cmd,
     sandbox_cmd,
     serve_cmd,
+    signing_cmd,
     sla_cmd,
     sync_cmd,
     templates_cmd,

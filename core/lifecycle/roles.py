@@ -35,6 +35,15 @@ ACTIONS: dict[str, frozenset[str]] = {
     "contracts.approve": _roles("admin", "legal", "finance", "support"),
     "contracts.reject": _roles("admin", "legal", "finance", "support"),
     "approvals.list": _roles("admin", "legal", "finance", "support", "viewer"),
+    # signing, certificates, amendments, renewals (part B)
+    "sign.send": _roles("admin", "legal", "support"),
+    "sign.cancel": _roles("admin", "legal", "support"),
+    "signing.list": _roles("admin", "legal", "finance", "support", "viewer"),
+    "signing.run_due": _roles("admin"),
+    "contracts.certificate": _roles("admin", "legal", "finance", "support"),
+    "contracts.amend": _roles("admin", "legal", "support"),
+    "renewals.run": _roles("admin"),
+    "renewals.list": _roles("admin", "legal", "finance", "support", "viewer"),
 }
 
 
