@@ -3,6 +3,7 @@
 from alembic import context
 
 from core import sync_models  # noqa: F401  (registers the sync tables)
+from core.archive import models as archive_models  # noqa: F401  (archive tables)
 from core.lifecycle import template_models  # noqa: F401  (templates and approvals)
 from core.lifecycle import signing_models  # noqa: F401  (signing requests, renewal alerts)
 from core.models import Base

@@ -22,6 +22,7 @@ from core.cli import (  # noqa: E402,F401
     documents_cmd,
     entitlement_cmd,
     mappings_cmd,
+    retention_cmd,
     sandbox_cmd,
     serve_cmd,
     signing_cmd,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from core.archive.status import archive_lines, archive_status
 from core.cli.app import UserError, app, console, hub_from, print_error, print_json
 from core.cli.sync_cmd import counts_line, report, run_jobs
 from core.sync import admin
@@ -42,6 +43,7 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
     """Each sync's last run, backlog, dead letters, conflicts and flagged deletions."""
     hub = hub_from(ctx)
     data = admin.status(hub)
+    data["archive"] = archive_status(hub)
     if as_json:
         print_json(data)
         return
@@ -62,6 +64,8 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
         _say(f"  outbox {s['outbox']} waiting, dead letters {s['dead_letters']} open, "
              f"conflicts {s['conflicts']} pending, remote-deleted (flagged) "
              f"{s['remote_deleted']}")
+    for line in archive_lines(data["archive"]):
+        _say(line)
     dead, pending = data["dead_letters"], data["conflicts"]
     _say(f"dead letters: {dead['open']} open")
     for d in dead["first"]:

@@ -11,6 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 from connectors.base import ConfigError, Connector, load_connector
+from core.archive.job import build_archive_job
+from core.archive.mapping import is_archive_mapping
 from core.config import ConfigFileError, HubConfig, SyncSettings
 from core.hub import Hub
 from core.mapping import MappingError, check_mapping, load_mapping, resolve_mapping
@@ -59,6 +61,8 @@ def load_checked_mapping(cfg: HubConfig, s: SyncSettings, connector: Connector) 
 
 def build_job(hub: Hub, s: SyncSettings, *, cache: dict[str, Connector] | None = None) -> SyncJob:
     connector = make_connector(hub.config, s.connection, hub, cache=cache)
+    if is_archive_mapping(hub.config.resolve(s.mapping)):  # archive: runs its own cycle
+        return build_archive_job(hub, s, connector)  # type: ignore[return-value]
     mapping = load_checked_mapping(hub.config, s, connector)
     import dataclasses
 

@@ -6,7 +6,9 @@ key file's ``token_uri``. The JWT's ``aud`` is Google's constant
 ``https://oauth2.googleapis.com/token`` whatever ``token_uri`` says, so both
 are accepted. The signature is checked with the public half of the one key
 the emulator knows; ``iss`` must be the account's ``client_email``; ``exp``
-must lie ahead on the emulator clock. Answers ``{access_token, expires_in,
+must lie ahead in real time (google-auth
+sets it from real time) and at most an hour after ``iat``. Access tokens
+expire on the emulator's clock. Answers ``{access_token, expires_in,
 token_type}`` or 400 ``{error, error_description}``.
 """
 
@@ -71,16 +73,17 @@ class ServiceAccount:
             raise TokenError("unsupported_grant_type", "Invalid grant_type.")
         assertion = form.get("assertion", "")
         try:
+            # exp/iat are checked against real time, as google-auth sets them from it
             claims = jwt.decode(assertion, self._key.public_key(), algorithms=["RS256"],
-                                audience=[GOOGLE_AUDIENCE, token_uri],
-                                options={"verify_exp": False, "require": ["iss", "aud", "exp"]})
+                                audience=[GOOGLE_AUDIENCE, token_uri], leeway=300,
+                                options={"require": ["iss", "aud", "exp", "iat"]})
         except jwt.PyJWTError as exc:
             raise TokenError("invalid_grant", f"Invalid JWT Signature. ({exc})") from None
         if claims.get("iss") != self.email:
             raise TokenError("invalid_grant", "Invalid email or User ID")
-        if datetime.fromtimestamp(int(claims["exp"]), self.now().tzinfo) <= self.now():
+        if int(claims["exp"]) - int(claims["iat"]) > 3600:
             raise TokenError("invalid_grant", "Invalid JWT: Token must be a short-lived token "
-                                              "and in a reasonable timeframe.")
+                                              "(60 minutes) and in a reasonable timeframe.")
         access = "ya29.sandbox-" + secrets.token_urlsafe(32)
         with self._lock:
             self._tokens[access] = self.now() + self.lifetime
