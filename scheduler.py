@@ -40,6 +40,7 @@ from core.claims import Claims
 from core.clock import Clock, SystemClock
 from core.config import load_config
 from core.hub import Hub, open_hub
+from core.lifecycle.due import run_lifecycle_due
 from core.metrics import DaemonMetrics, serve
 from core.sync.engine import OWNER, CycleStopped, SyncJob, run_cycle
 from core.sync.jobs import build_jobs, parse_every
@@ -47,6 +48,7 @@ from core.sync_models import DeadLetter
 
 log = logging.getLogger("contracthub.daemon")
 SAFE_POINTS = ("after_page_commit", "after_push_commit")
+LIFECYCLE = "__lifecycle__"
 
 
 @dataclass
@@ -130,6 +132,25 @@ class Daemon:
             self.scheduler.add_job(self.run_sync, trigger, args=[s.name], id=s.name,
                                    name=s.name, replace_existing=True,
                                    next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(self.run_lifecycle, IntervalTrigger(minutes=15), id=LIFECYCLE,
+                               name=LIFECYCLE, replace_existing=True,
+                               next_run_time=datetime.now(UTC))
+
+    def run_lifecycle(self) -> None:
+        """Signing reminders/expiry/archiving and renewals (core.lifecycle.due), claimed
+        like a sync so two daemons never run it at once."""
+        with self.claims.claim(LIFECYCLE) as mine:
+            if not mine or self.stopping.is_set():
+                return
+            try:
+                out = run_lifecycle_due(self.hub)
+            except Exception as exc:  # logged; the next turn tries again
+                self._emit({"event": "lifecycle", "status": "crashed",
+                            "error": f"{type(exc).__name__}: {exc}"}, logging.ERROR)
+                return
+        self._emit({"event": "lifecycle", "status": "ok", **{
+            f"{part}_{k}": len(v) for part, r in out.items() for k, v in r.items()
+            if isinstance(v, list)}})
 
     def _step(self, name: str) -> None:
         if self.stopping.is_set() and name in SAFE_POINTS:

@@ -114,3 +114,18 @@ def test_completed_requests_are_archived_after_365_days_and_tokens_purged(
         assert s.scalar(select(Document.kind).where(Document.kind == "executed")) == "executed"
         assert s.scalar(select(AuditEvent.action).where(
             AuditEvent.action == "signing.archived")) == "signing.archived"
+
+
+def test_the_daemon_pass_reminds_and_renews(hub, blobs, mailer, settings, sink, clock):
+    from core.lifecycle.due import run_lifecycle_due
+
+    hub.config = hub.config.model_copy(update={"signing": settings})
+    approved_contract(hub, blobs)
+    send(hub, blobs, mailer, settings)
+    sink.take()
+    clock.advance(timedelta(hours=48))
+    out = run_lifecycle_due(hub)
+    assert out["signing"]["reminded"] == ["C-100: ada@acme.test"]
+    assert out["renewals"] == {"alerts": [], "renewed": [], "errors": []}
+    hub.config = hub.config.model_copy(update={"signing": SigningSettings()})
+    assert run_lifecycle_due(hub)["signing"] == {"skipped": "signing.smtp is not set"}
