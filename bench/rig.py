@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -108,16 +108,20 @@ def salesforce_rig(store: str = "sqlite") -> Iterator[Rig]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def seed(url: str, contracts: int, *, each: int = 2) -> int:
-    """``contracts`` active contracts, ``each`` per customer, bulk-inserted in chunks (as
-    rows already in the store before the syncs were configured); returns customers."""
+def seed(url: str, contracts: int, *, each: int = 2, tickets_every: int = 0) -> int:
+    """``contracts`` contracts, ``each`` per customer, bulk-inserted in chunks (as rows
+    already in the store before the syncs were configured); returns customers. Terms are
+    spread over ~2.5 years around today, so some start or end near any day (and some have
+    ended: the first cycle expires them). ``tickets_every``: an open ticket for every
+    that many contracts."""
     from sqlalchemy import insert
 
     from core.db import open_store, session_factory
-    from core.models import Contract, Customer
+    from core.models import Contract, Customer, Ticket
 
     engine = open_store(url)
     now = datetime.now(UTC)
+    today = now.date()
     n_customers = max(1, -(-contracts // each))
     try:
         made = 0
@@ -132,54 +136,81 @@ def seed(url: str, contracts: int, *, each: int = 2) -> int:
                 for i, cid in zip(range(lo, hi), ids, strict=True):
                     for j in range(min(each, contracts - made)):
                         made += 1
+                        start = today - timedelta(days=(made * 7) % 900)
                         rows.append({
                             "number": f"B-{i:06d}-{j}", "customer_id": cid, "kind": "support",
                             "status": "active", "tier": TIERS[(i + j) % len(TIERS)],
-                            "start_date": date(2026, 1, 1),
-                            "end_date": date(2027, 12, 31) + timedelta(days=i % 300),
+                            "start_date": start,
+                            "end_date": start + timedelta(days=365 + (made * 13) % 730),
                             "updated_at": now})
-                if rows:
-                    s.execute(insert(Contract), rows)
+                if not rows:
+                    continue
+                cids = s.scalars(insert(Contract).returning(
+                    Contract.id, sort_by_parameter_order=True), rows).all()
+                first = made - len(rows)
+                tickets = [
+                    {"key": f"BT-{first + k}", "customer_id": r["customer_id"],
+                     "contract_id": cid, "severity": f"sev{1 + k % 4}", "status": "Open",
+                     "created_at": now - timedelta(hours=k % 500), "status_history": []}
+                    for k, (r, cid) in enumerate(zip(rows, cids, strict=True))
+                    if tickets_every and (first + k) % tickets_every == 0]
+                if tickets:
+                    s.execute(insert(Ticket), tickets)
         return n_customers
     finally:
         engine.dispose()
 
 
 def phase_main(argv: list[str]) -> int:
-    """Child entry (``python -m bench.rig CONFIG BATCH_MAX SYNC...``): one cycle of each
-    sync; prints the figures as one JSON line."""
+    """Child entry (``python -m bench.rig CONFIG BATCH_MAX REPEAT SYNC...``): REPEAT rounds
+    of one cycle per sync; prints the figures (with the SQL statements each cycle sent to
+    the store) as one JSON line."""
+    from sqlalchemy import event
+
+    import core.cli  # noqa: F401 -- every command and so every model, as the daemon has them
     from core.hub import open_hub
     from core.sync.engine import run_cycle
     from core.sync.jobs import build_jobs
 
-    config, batch_max, syncs = argv[0], int(argv[1]), argv[2:]
+    config, batch_max, repeat, syncs = argv[0], int(argv[1]), int(argv[2]), argv[3:]
     hub = open_hub(config)
     jobs = {j.name: j for j in build_jobs(hub)}
+    statements = [0]
+
+    @event.listens_for(hub.engine, "before_cursor_execute")
+    def _count(*_: Any) -> None:
+        statements[0] += 1
+
     results = []
-    for name in syncs:
-        job = jobs[name]
-        if batch_max:
-            job.connector.batch_max = batch_max  # type: ignore[misc]
-        t0, c0 = time.perf_counter(), time.process_time()
-        r = run_cycle(hub, job)
-        results.append({"sync": name, "status": r.status, "error": r.error,
-                        "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
-                        "pulled": r.counts.pulled, "pushed": r.counts.pushed,
-                        "dead_lettered": r.counts.dead_lettered,
-                        "conflicts": r.counts.conflicts, "api_calls": r.counts.api_calls})
+    for _ in range(repeat):
+        for name in syncs:
+            job = jobs[name]
+            if batch_max:
+                job.connector.batch_max = batch_max  # type: ignore[misc]
+            t0, c0, q0 = time.perf_counter(), time.process_time(), statements[0]
+            r = run_cycle(hub, job)
+            results.append({"sync": name, "status": r.status, "error": r.error,
+                            "wall_s": time.perf_counter() - t0,
+                            "cpu_s": time.process_time() - c0, "queries": statements[0] - q0,
+                            "pulled": r.counts.pulled, "pushed": r.counts.pushed,
+                            "dead_lettered": r.counts.dead_lettered,
+                            "conflicts": r.counts.conflicts, "api_calls": r.counts.api_calls})
     hub.engine.dispose()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"results": results, "peak_rss_mb": rss_mb}))
     return 0
 
 
-def run_phase(rig: Rig, syncs: list[str], *, batch_max: int | None = None) -> dict[str, Any]:
-    """Run one cycle of each of ``syncs`` (in order) in a fresh child process. Returns
+def run_phase(rig: Rig, syncs: list[str], *, batch_max: int | None = None, repeat: int = 1
+              ) -> dict[str, Any]:
+    """Run one cycle of each of ``syncs`` (in order; ``repeat`` times) in a fresh child
+    process (``batch_max``: the connector's batch size instead of its own). Returns
     ``{"results": [per sync: counts, wall_s, cpu_s, api_calls], "peak_rss_mb": ...}`` with
     the (method, path) of each call the emulator answered meanwhile in ``emulator_calls``."""
     before = len(rig.emulator.calls)
     proc = subprocess.run([sys.executable, "-m", "bench.rig", str(rig.config),
-                           str(batch_max or 0), *syncs], cwd=REPO, capture_output=True,
+                           str(batch_max or 0), str(repeat), *syncs],
+                          cwd=REPO, capture_output=True,
                           text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"bench phase {syncs} failed:\n{proc.stderr[-3000:]}")

@@ -82,12 +82,20 @@ def refresh_customers(session: Session, now: datetime, ids: set[int] | None = No
 
 
 def customers_due(session: Session, since: datetime, now: datetime) -> set[int]:
-    """Customers whose contracts changed, or started or ended (in any zone), since ``since``."""
+    """Customers whose contracts changed, or started or ended (in their own zone), since
+    ``since``. The dates near the window are a wide net (zones reach from UTC-12 to
+    UTC+14); only a boundary that really fell in (since, now] counts, so an idle cycle
+    does not refresh the customers of every contract starting or ending this week."""
+    due = set(session.scalars(select(Contract.customer_id).where(Contract.updated_at >= since)))
     lo, hi = since.date() - timedelta(days=2), now.date() + timedelta(days=1)
-    return set(session.scalars(select(Contract.customer_id).where(or_(
-        Contract.updated_at >= since,
-        Contract.start_date.between(lo, hi),
-        Contract.end_date.between(lo, hi)))))
+    near = session.execute(
+        select(Contract.customer_id, Contract.start_date, Contract.end_date, Contract.timezone)
+        .where(or_(Contract.start_date.between(lo, hi), Contract.end_date.between(lo, hi))))
+    for row in near:
+        if row.customer_id not in due and any(
+                b is not None and since < b <= now for b in term_window(row)):  # type: ignore[arg-type]
+            due.add(row.customer_id)
+    return due
 
 
 def tickets_due(session: Session, since: datetime | None, now: datetime,
