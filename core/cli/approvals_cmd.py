@@ -44,7 +44,10 @@ def _decide(ctx: typer.Context, number: str, comment: str | None, approve: bool)
                       now=hub.clock.now(), approve=approve, comment=comment)
         line = (f"{'approved' if approve else 'rejected'} {step_label(step)}: "
                 f"{number} is now {c.status}")
+        notices = s.info.get("notices", [])
     console.print(line, markup=False)
+    for notice in notices:
+        err_console.print(f"warning: {notice}", markup=False, highlight=False, soft_wrap=True)
 
 
 @contracts.command("approve")

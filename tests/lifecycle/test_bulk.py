@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -10,12 +11,13 @@ from sqlalchemy import select
 from core import audit
 from core.blobs import BlobStore
 from core.hub import Hub
+from core.lifecycle.approvals import decide
 from core.lifecycle.bulk import bulk_send, queued_signers
 from core.lifecycle.roles import PermissionDenied
 from core.lifecycle.template_models import ApprovalRound
-from core.models import Contract, Document
+from core.models import AuditEvent, Contract, Document
 from tests.factories import customer
-from tests.lifecycle.drafting import with_users
+from tests.lifecycle.drafting import contract_named, with_users
 
 CSV = """\
 customer,tier,value,discount_percent,customer_signatory,customer_signatory_title,governing_law,signers
@@ -53,7 +55,7 @@ def test_bad_rows_are_reported_by_line_and_the_rest_complete(hub: Hub, blobs: Bl
     assert problems[3] == "no customer named 'Nobody Inc'"
     assert "merge field 'governing_law' is not defined" in problems[4]
     assert problems[5].startswith("tier: unknown tier 'gold'")
-    assert "signers: 'not an address' is not like" in problems[6]
+    assert "signers: signer 'not an address' is not like" in problems[6]
     assert problems[7] == "no customer named 'Umbrella\\nCorp'"  # a quoted cell over two lines
     with hub.session() as s:
         contracts = s.scalars(select(Contract).order_by(Contract.number)).all()
@@ -75,3 +77,53 @@ def test_bulk_send_checks_the_role(hub: Hub, blobs: BlobStore, tmp_path: Path) -
     with hub.session() as s, s.begin(), pytest.raises(PermissionDenied):
         bulk_send(s, blobs, hub.config, template="support_agreement", path=path, actor="val",
                   now=hub.clock.now())
+
+
+def test_a_queued_contract_goes_out_for_signature_once_approved(
+        hub: Hub, blobs: BlobStore, tmp_path: Path, settings: Any, sink: Any) -> None:
+    with_users(hub)
+    hub.config = hub.config.model_copy(update={"signing": settings})
+    _customers(hub)
+    path = tmp_path / "send.csv"
+    path.write_text("customer,customer_signatory,customer_signatory_title,governing_law,signers\n"
+                    "Acme Corp,Jane,CTO,Delaware,Jane Doe <jane@acme.example>; "
+                    "Bob Roe <bob@acme.example>\n"
+                    "Initech,Bill,VP,Texas,\n")
+    with hub.session(actor="sam", hub=hub) as s, s.begin():
+        result = bulk_send(s, blobs, hub.config, template="support_agreement", path=path,
+                           actor="sam", now=hub.clock.now())
+    assert [n for _, n, _ in result.created] == ["CH-2026-0001", "CH-2026-0002"]
+    assert sink.messages == []  # nothing goes out before approval
+    for number in ("CH-2026-0001", "CH-2026-0002"):
+        with hub.session(actor="sam", hub=hub) as s, s.begin():
+            decide(s, hub.config, contract=contract_named(s, number), actor="sam",
+                   now=hub.clock.now(), approve=True)
+    with hub.session() as s:
+        assert contract_named(s, "CH-2026-0001").status == "out_for_signature"
+        assert contract_named(s, "CH-2026-0002").status == "approved"  # nobody queued
+        sent = s.scalar(select(AuditEvent).where(AuditEvent.action == "signing.sent"))
+        assert [x["email"] for x in sent.payload["signers"]] == ["jane@acme.example",
+                                                                 "bob@acme.example"]
+    assert sorted(m["X-Envelope-To"] for m in sink.messages) == ["bob@acme.example",
+                                                                 "jane@acme.example"]
+
+
+def test_a_failed_send_keeps_the_approval_and_says_why(hub: Hub, blobs: BlobStore,
+                                                       tmp_path: Path) -> None:
+    with_users(hub)  # no signing.smtp configured
+    _customers(hub)
+    path = tmp_path / "send.csv"
+    path.write_text("customer,customer_signatory,customer_signatory_title,governing_law,signers\n"
+                    "Acme Corp,Jane,CTO,Delaware,Jane Doe <jane@acme.example>\n")
+    with hub.session(actor="sam", hub=hub) as s, s.begin():
+        bulk_send(s, blobs, hub.config, template="support_agreement", path=path, actor="sam",
+                  now=hub.clock.now())
+    with hub.session(actor="sam", hub=hub) as s, s.begin():
+        decide(s, hub.config, contract=contract_named(s, "CH-2026-0001"), actor="sam",
+               now=hub.clock.now(), approve=True)
+        assert "not sent for signature" in s.info["notices"][0]
+    with hub.session() as s:
+        assert contract_named(s, "CH-2026-0001").status == "approved"
+        failed = s.scalar(select(AuditEvent).where(AuditEvent.action == "signing.queue_failed"))
+        assert "signing.smtp is not set" in failed.payload["reason"]
+        assert audit.verify(s).ok
