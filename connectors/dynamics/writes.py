@@ -34,6 +34,7 @@ batch would otherwise resend updates whose etags it just moved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -46,6 +47,7 @@ from connectors.dynamics.metadata import TableInfo, checked_name
 from core.retry import RetryPolicy, call_with_retry
 
 BATCH_MAX = 100
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 RETURN_ROW = "return=representation"
 
 
@@ -94,6 +96,9 @@ class RecordWriter:
         return results
 
     def _one(self, table: TableInfo, key_field: str | None, op: WriteOp) -> WriteResult:
+        if op.remote_id and not GUID.match(op.remote_id):
+            return WriteResult(op.key, op.remote_id, error=RecordError(
+                "INVALID_ID", f"{op.remote_id!r} is not a Dataverse row id"))
         try:
             if op.op == "delete":
                 return self._delete(table, op)
