@@ -98,8 +98,15 @@ def _jira(clock: Any) -> Running:
         [("jira_tickets", "jira_tickets.yaml")], emu.base_url)
 
 
+def _dynamics(clock: Any) -> Running:
+    from sandbox.dataverse.launch import launch_dynamics
+
+    return launch_dynamics(clock)
+
+
 Launcher = Callable[[Any], Running]
-LAUNCHERS: dict[str, Launcher] = {"salesforce": _salesforce, "jira": _jira}
+LAUNCHERS: dict[str, Launcher] = {"salesforce": _salesforce, "jira": _jira,
+                                  "dynamics": _dynamics}
 
 
 def start_sandbox(clock: Any = None, only: Iterable[str] | None = None) -> Sandbox:
