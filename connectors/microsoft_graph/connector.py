@@ -110,7 +110,7 @@ class GraphConnector:
         return full  # outside the archive root: a drive path with its leading '/'
 
     def _stored(self, item: Mapping[str, Any]) -> StoredFile:
-        fields = (item.get("listItem") or {}).get("fields") or item.get("fields") or {}
+        fields = (item.get("listItem") or {}).get("fields") or {}
         return StoredFile(remote_id=str(item["id"]), path=self._relative(item),
                           size=int(item.get("size") or 0), content_tag=str(item.get("cTag")),
                           properties=_properties(fields),
@@ -130,7 +130,7 @@ class GraphConnector:
                 have = _properties(row.get("fields") or {})
                 item = row.get("driveItem") or {}
                 if "file" in item and all(have.get(k) == str(v) for k, v in properties.items()):
-                    return self._stored({**item, "fields": row.get("fields")})
+                    return self._stored({**item, "listItem": {"fields": row.get("fields")}})
             link = page.get("@odata.nextLink")
         return None
 
@@ -150,7 +150,7 @@ class GraphConnector:
         fields = self.client.call("item.fields", "PATCH",
                                   f"{self.drive_path}/items/{item['id']}/listItem/fields",
                                   json=values).json()
-        return self._stored({**item, "fields": fields})
+        return self._stored({**item, "listItem": {"fields": fields}})
 
     def _adopt(self, folder: str, name: str, content: bytes, properties: Mapping[str, str],
                media_type: str) -> dict[str, Any]:
