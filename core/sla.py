@@ -56,6 +56,8 @@ State = Literal["met", "breached", "at_risk", "running"]
 Interval = tuple[datetime, datetime]
 
 MEASURES: tuple[Measure, ...] = ("first_response", "resolution")
+NO_ENTITLEMENT = "no entitlement found"
+"""The coverage written on a ticket whose customer is unknown or has no contract in force."""
 DEFAULT_PAUSE_STATUSES: tuple[str, ...] = ("Waiting for customer", "Pending customer")
 DEFAULT_AT_RISK = 0.75
 BREACH_ACTION = "sla.breached"
@@ -363,7 +365,8 @@ def evaluate_ticket(session: Session, ticket: Ticket, now: datetime,
             "first_response_due": clocks[0].due, "resolution_due": clocks[1].due,
             "breached": any(c.breached for c in clocks)}
     else:
-        wanted = {"contract_number": None, "entitlement_tier": None, "coverage": None,
+        # the flag a support agent sees on the ticket: never a guessed entitlement
+        wanted = {"contract_number": None, "entitlement_tier": None, "coverage": NO_ENTITLEMENT,
                   "first_response_due": None, "resolution_due": None, "breached": False}
     changed = []
     for name, value in wanted.items():

@@ -273,8 +273,9 @@ def test_ticket_without_entitlement_gets_no_clocks_and_cleared_fields(hub):
         ev = evaluate_ticket(s, t, at(2026, 3, 2, 10))
         assert ev.clocks == () and ev.first_response is None
         assert "no contract of Acme Corp is in force" in ev.reason
-        assert (t.entitlement_tier, t.contract_number, t.coverage, t.resolution_due,
-                t.first_response_due, t.contract_id) == (None,) * 6
+        assert (t.entitlement_tier, t.contract_number, t.resolution_due,
+                t.first_response_due, t.contract_id) == (None,) * 5
+        assert t.coverage == "no entitlement found"   # the flag agents see on the ticket
         assert t.breached is False
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from core.archive.status import archive_lines, archive_status
 from core.cli.app import UserError, app, console, hub_from, print_error, print_json
 from core.cli.sync_cmd import counts_line, report, run_jobs
+from core.lifecycle.due import lifecycle_lines, lifecycle_status
 from core.sync import admin
 from core.sync.jobs import build_jobs
 from core.sync.plan import Counts
@@ -43,6 +44,7 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
     """Each sync's last run, backlog, dead letters, conflicts and flagged deletions."""
     hub = hub_from(ctx)
     data = admin.status(hub)
+    data["lifecycle"] = lifecycle_status(hub)
     data["archive"] = archive_status(hub)
     if as_json:
         print_json(data)
@@ -66,6 +68,8 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
              f"{s['remote_deleted']}")
     for line in archive_lines(data["archive"]):
         _say(line)
+    for line in lifecycle_lines(data["lifecycle"]):
+        _say(line)
     dead, pending = data["dead_letters"], data["conflicts"]
     _say(f"dead letters: {dead['open']} open")
     for d in dead["first"]:
@@ -79,6 +83,12 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
              f"local {c['local']!r} vs remote {c['remote']!r}")
     if pending["pending"] > len(pending["first"]):
         _say("  ... (contracthub conflicts list)")
+    flagged = data["tickets_without_entitlement"]
+    if flagged["count"]:
+        _say(f"tickets without entitlement (flagged \"no entitlement found\"): "
+             f"{flagged['count']}")
+    for t in flagged["first"]:
+        _say(f"  {t['key']} ({t['customer'] or 'customer unknown'}): {t['reason']}")
 
 
 # -- dead letters -------------------------------------------------------------------

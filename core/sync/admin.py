@@ -195,5 +195,23 @@ def status(hub: Hub, *, first: int = 5) -> dict[str, Any]:
         first_conflicts = [conflict_dict(c) for c in s.scalars(
             select(Conflict).where(Conflict.outcome == "pending")
             .order_by(Conflict.id).limit(first))]
+        unentitled = tickets_without_entitlement(s, first)
     return {"syncs": syncs, "dead_letters": {"open": sum(dead.values()), "first": first_dead},
-            "conflicts": {"pending": sum(pending.values()), "first": first_conflicts}}
+            "conflicts": {"pending": sum(pending.values()), "first": first_conflicts},
+            "tickets_without_entitlement": unentitled}
+
+
+def tickets_without_entitlement(s: Session, first: int) -> dict[str, Any]:
+    """Tickets flagged "no entitlement found": no customer matched, or none in force."""
+    from core.models import Customer, Ticket
+    from core.sla import NO_ENTITLEMENT
+
+    flagged = Ticket.coverage == NO_ENTITLEMENT
+    count = s.scalar(select(func.count()).select_from(Ticket).where(flagged)) or 0
+    rows = s.execute(select(Ticket.key, Customer.name).outerjoin(
+        Customer, Customer.id == Ticket.customer_id).where(flagged)
+        .order_by(Ticket.created_at.desc(), Ticket.key).limit(first)).all()
+    return {"count": count, "first": [
+        {"key": key, "customer": name,
+         "reason": "no contract in force" if name else "customer not determined"}
+        for key, name in rows]}

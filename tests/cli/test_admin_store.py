@@ -66,7 +66,8 @@ def test_status_of_an_empty_store_lists_the_configured_syncs(hub):
                                "outbox": 0, "dead_letters": 0, "conflicts": 0,
                                "remote_deleted": 0}],
                     "dead_letters": {"open": 0, "first": []},
-                    "conflicts": {"pending": 0, "first": []}}
+                    "conflicts": {"pending": 0, "first": []},
+                    "tickets_without_entitlement": {"count": 0, "first": []}}
 
 
 def test_status_summarises_runs_backlog_dead_letters_conflicts_and_flags(hub, remote, job):

@@ -4,6 +4,8 @@ out, no loops, nothing missed, throttling, unknown customers, deletions."""
 
 from __future__ import annotations
 
+from core.sync.admin import status as admin_status
+
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -79,6 +81,11 @@ def test_tickets_come_in_and_entitlements_go_out_once(jira_hub, job, emu):
     assert link.payload["object"]["url"] == "https://hub.example.com/contracts/C-1"
     # the unknown customer's ticket: no entitlement, shown as such
     assert value(emu, u.key, TIER) is None and value(emu, u.key, BREACHED) == "No"
+    assert value(emu, u.key, COVERAGE) == "no entitlement found"   # flagged, never guessed
+    flagged = admin_status(hub)["tickets_without_entitlement"]
+    assert flagged["count"] == 1
+    assert flagged["first"] == [{"key": u.key, "customer": None,
+                                 "reason": "customer not determined"}]
     assert emu.store.issue(u.key).remote_links == []
     assert got[u.key].entitlement_tier is None and got[u.key].contract_id is None
 
