@@ -31,8 +31,10 @@ SITE_HOST = "contoso.sharepoint.com"
 class GraphEmulator:
     def __init__(self, identity: Any, clock: Any = None, *, site_name: str = "contracts",
                  library: str = "Documents", delta_page_size: int = 200,
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None,
+                 stop_identity: bool = False) -> None:
         self.identity = identity
+        self.stop_identity = stop_identity  # the launcher's own sign-in goes with it
         self.store = GraphStore(now_of(clock))
         self.site: Site = self.store.add_site(SITE_HOST, site_name, "Contracts")
         self.drive: Drive = self.store.add_drive(library, self.site.id)
@@ -54,6 +56,8 @@ class GraphEmulator:
             server, self.server = self.server, None
         if server is not None:
             server.stop()
+        if self.stop_identity:
+            self.identity.stop()
 
     def __enter__(self) -> GraphEmulator:
         return self.start()
