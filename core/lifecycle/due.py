@@ -31,3 +31,33 @@ def run_lifecycle_due(hub: Hub) -> dict[str, Any]:
     with hub.session(actor=ACTOR) as s:
         out["renewals"] = asdict(run_renewals(s, hub.clock, mailer, hub.config.renewals))
     return out
+
+
+def lifecycle_status(hub: Hub, *, within_days: int = 90, first: int = 5) -> dict[str, Any]:
+    """For ``contracthub status``: pending signatures and contracts coming up for renewal."""
+    from sqlalchemy import func, select
+
+    from core.audit import jsonable
+    from core.lifecycle.renewals import upcoming
+    from core.lifecycle.signing_models import SigningRequest
+
+    with hub.session() as s:
+        pending = s.scalar(select(func.count()).select_from(SigningRequest).where(
+            SigningRequest.status == "pending")) or 0
+        soon = upcoming(s, hub.clock.now(), within_days)
+    return {"signing_pending": pending, "renewals_within_days": within_days,
+            "renewals_due": len(soon), "renewals_first": jsonable(soon[:first])}
+
+
+def lifecycle_lines(data: dict[str, Any]) -> list[str]:
+    lines = [f"signing: {data['signing_pending']} request(s) waiting for signatures",
+             f"renewals: {data['renewals_due']} contract(s) end within "
+             f"{data['renewals_within_days']} days"]
+    for r in data["renewals_first"]:
+        sent = ", ".join(f"{d}d" for d in r["alerts_sent"]) or "none yet"
+        lines.append(f"  {r['number']} {r['customer']} ends {r['end_date']} "
+                     f"({r['days_left']} days{', auto-renews' if r['auto_renew'] else ''}); "
+                     f"alerts sent: {sent}")
+    if data["renewals_due"] > len(data["renewals_first"]):
+        lines.append("  ... (contracthub renewals list)")
+    return lines
