@@ -24,7 +24,7 @@ from core.archive.mapping import ArchiveMapping, load_archive_mapping
 from core.config import ConfigFileError, SyncSettings
 from core.hub import Hub
 from core.sync.engine import OWNER, CycleResult
-from core.sync.plan import Counts, Plan
+from core.sync.plan import Counts
 from core.sync_models import SyncRun
 
 
@@ -66,8 +66,8 @@ class ArchiveJob:
     def _plan(self, hub: Hub) -> CycleResult:
         with hub.session() as s:
             pending = len(pending_documents(s, self.mapping.connection, self.mapping))
-        result = CycleResult(self.name, Counts(pushed=pending), plan=Plan(self.name))
-        return result
+        # no Plan: the CLI prints the counts line (uploads that would happen)
+        return CycleResult(self.name, Counts(pushed=pending))
 
 
 def _close(hub: Hub, run_id: int, result: CycleResult) -> None:

@@ -23,15 +23,17 @@ from tests.google_drive.conftest import (  # noqa: F401 - fixtures
     make_drive,
 )
 
-MAPPING = """\
+PATH = ("Contracts/{customer.name}/{contract.number}/"
+        "{contract.number}-{document.kind}-v{version}.{ext}")
+MAPPING = f"""\
 version: 1
 archive:
   connection: drive
-  path: "Contracts/{customer.name}/{contract.number}/{contract.number}-{document.kind}-v{version}.{ext}"
+  path: "{PATH}"
   kinds: [executed, certificate]
   retention:
     default: 7y
-    by_kind: {certificate: 30d}
+    by_kind: {{certificate: 30d}}
 """
 
 
@@ -73,8 +75,8 @@ def seed(hub: Hub, tmp_path: Path, contracts: int = 3, *, end: date = date(2026,
 
 
 @pytest.fixture
-def cycle(hub: Hub, make_drive: Callable[..., Any], archive_mapping: ArchiveMapping
-          ) -> Callable[[], ArchiveResult]:
+def cycle(hub: Hub, make_drive: Callable[..., Any],  # noqa: F811 - the fixture
+          archive_mapping: ArchiveMapping) -> Callable[[], ArchiveResult]:
     conn = make_drive()
 
     def run() -> ArchiveResult:
