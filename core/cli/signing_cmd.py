@@ -22,10 +22,9 @@ from core.audit import jsonable
 from core.cli.app import UserError, app, console, hub_from, print_json
 from core.cli.contracts_cmd import contracts
 from core.cli.templates_cmd import acting, blobs_of, lifecycle_errors, parse_fields
-from core.documents import contract_by_number
 from core.lifecycle.certificate import store_certificate
 from core.lifecycle.mailer import MailError, mailer_from_config
-from core.lifecycle.renewals import run_renewals, upcoming
+from core.lifecycle.renewals import draft_amendment, run_renewals, upcoming
 from core.lifecycle.signing import (
     CONSENT_TEXT,
     SignatureInput,
@@ -193,18 +192,11 @@ def amend_cmd(ctx: typer.Context, number: str,
                   "--field", help="NAME=VALUE (repeatable): a term or a merge field.")] = None
               ) -> None:
     """Draft an amendment of an executed contract (version + 1, linked to it)."""
-    from core.lifecycle.templates import draft_from_template
-
     hub = acting(ctx, "contracts.amend")
     fields = parse_fields(field or [])
     with signing_errors(), hub.session() as s, s.begin():
-        parent = contract_by_number(s, number)
-        if not parent.locked:
-            raise SigningError(f"contract {number} is not executed ({parent.status}): edit it "
-                               "instead of amending it")
-        c = draft_from_template(s, blobs_of(hub), template=template, customer=parent.customer,
-                                fields=fields, actor=hub.config.actor, now=hub.clock.now(),
-                                kind="amendment", parent=parent)
+        c = draft_amendment(s, blobs_of(hub), number=number, fields=fields, template=template,
+                            actor=hub.config.actor, now=hub.clock.now())
         line = f"drafted amendment {c.number} (version {c.version}) of {number} from {template}"
     _say(line)
 

@@ -31,10 +31,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.blobs import BlobStore
 from core.clock import Clock
 from core.config import RenewalSettings
 from core.derived import refresh_customers
+from core.documents import contract_by_number
 from core.lifecycle.mailer import Mailer, MailError
+from core.lifecycle.signing import SigningError
 from core.lifecycle.signing_models import RenewalAlert
 from core.models import Contract
 
@@ -167,6 +170,21 @@ def renew(session: Session, mailer: Mailer | None, settings: RenewalSettings, c:
                     f"{end:%Y-%m-%d}.\n", now=now)
     report.renewed.append(f"{c.number} -> {new.number}")
     return new
+
+
+def draft_amendment(session: Session, blobs: BlobStore, *, number: str, fields: dict[str, Any],
+                    actor: str, now: datetime, template: str = "renewal_amendment") -> Contract:
+    """An executed contract changes only by amendment: a draft (version + 1, parent linked)
+    rendered from ``template`` (core.lifecycle.templates), then approved and signed."""
+    from core.lifecycle.templates import draft_from_template
+
+    parent = contract_by_number(session, number)
+    if not parent.locked:
+        raise SigningError(f"contract {number} is not executed ({parent.status}): edit it "
+                           "instead of amending it")
+    return draft_from_template(session, blobs, template=template, customer=parent.customer,
+                               fields=fields, actor=actor, now=now, kind="amendment",
+                               parent=parent)
 
 
 def upcoming(session: Session, now: datetime, within_days: int = 120) -> list[dict[str, Any]]:

@@ -152,3 +152,21 @@ def test_signer_text_is_parsed_or_named_in_the_error() -> None:
                                                                         "ada@acme.test")
     with pytest.raises(SigningError, match="'ada@acme.test' is not like"):
         parse_signer("ada@acme.test")
+
+
+def test_an_executed_contract_changes_only_by_amendment(hub, blobs, mailer, settings, sink):
+    from core.lifecycle.renewals import draft_amendment
+    from tests.lifecycle.conftest import execute_contract
+
+    execute_contract(hub, blobs, mailer, settings, sink)
+    with hub.session() as s, s.begin():
+        a = draft_amendment(s, blobs, number="C-100", actor="legal", now=hub.clock.now(),
+                            fields={"customer_signatory": "Ada Lovelace", "value": "52000"})
+        parent = s.scalar(select(Contract).where(Contract.number == "C-100"))
+        assert (a.kind, a.status, a.parent_id, a.version) == ("amendment", "draft", parent.id,
+                                                              parent.version + 1)
+        assert a.start_date == parent.end_date + timedelta(days=1)
+        assert s.scalar(select(Document.kind).where(Document.contract_id == a.id)) == "draft"
+    with hub.session() as s, pytest.raises(SigningError, match="not executed"), s.begin():
+        draft_amendment(s, blobs, number=a.number, actor="legal", now=hub.clock.now(),
+                        fields={})
