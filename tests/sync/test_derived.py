@@ -93,3 +93,16 @@ def test_tickets_get_entitlements_in_the_cycle_that_pulls_them_and_never_loop(
     cycle(tickets)
     assert remote.get("Issue", ok)["Breached"] is True
     assert remote.calls.counts["write"] == writes + 1
+    # the breach is priced into the credit ledger by the same pass, once
+    from core.models import ServiceCredit
+
+    def ledger():
+        with hub.session() as s:
+            return [(c.measure, c.month, c.percent, c.amount) for c in s.scalars(
+                select(ServiceCredit).order_by(ServiceCredit.id))]
+
+    [(measure, month, percent, amount)] = ledger()
+    assert (measure, month, percent) == ("first_response", "2026-03", 10)
+    hub.clock.advance(600)
+    cycle(tickets)
+    assert len(ledger()) == 1   # re-syncs and recalculations add nothing
