@@ -105,6 +105,14 @@ class GoogleDriveConnector:
         parts = [p for p in path.split("/") if p]
         if not parts:
             raise SkipRecord(f"{self.name}: empty archive path")
+        try:
+            return self._put(parts, content, properties, media_type)
+        except NotFound:  # a cached folder was deleted remotely: look the path up afresh
+            self._tree = None
+            return self._put(parts, content, properties, media_type)
+
+    def _put(self, parts: list[str], content: bytes, properties: Mapping[str, str],
+             media_type: str) -> StoredFile:
         folder = self.tree.ensure(parts[:-1])
         body = {"name": parts[-1], "parents": [folder], "mimeType": media_type,
                 "appProperties": dict(properties)}

@@ -7,7 +7,8 @@ Within the document's retention the exact bytes are read from the blob store
 (hash-verified) and uploaded again at the recorded path; the copy row then
 points at the new file; an audit event ``document.restored`` and an incident
 row say what happened. Past retention the incident is recorded and nothing
-is restored (``document.archive_lost``).
+is restored (``document.archive_lost``); so is a copy whose bytes the blob
+store no longer holds intact (``restore_failed``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from core import audit
 from core.archive.mapping import ArchiveMapping
 from core.archive.models import LIVE_STATES, ArchivedCopy, ArchiveIncident
 from core.archive.retention import retention_until
-from core.blobs import BlobStore
+from core.blobs import BlobError, BlobStore
 from core.models import Contract, Document
 
 
@@ -79,14 +80,23 @@ def inspect(s: Session, copy: ArchivedCopy, now_file: StoredFile | None, *,
                                                       "trashed": now_file.trashed,
                                                       "content_tag": now_file.content_tag},
               "retained_until": until}
+    content: bytes | None = None
     if now < until:
-        content = blobs.read(doc.sha256)
+        try:
+            content = blobs.read(doc.sha256)
+        except BlobError as exc:  # nothing true to put back: say so loudly, once
+            detail["error"] = str(exc)
+    if now < until and content is not None:
         stored = connector.put(copy.path, content, properties(doc), media_type=doc.media_type)
         copy.remote_id, copy.content_tag, copy.state = stored.remote_id, stored.content_tag, \
             "restored"
         detail["new_remote_id"] = stored.remote_id
         action, event = "restored", "document.restored"
         counts.restored += 1
+    elif now < until:
+        copy.state = "lost"
+        action, event = "restore_failed", "document.archive_lost"
+        counts.lost += 1
     else:
         copy.state = "lost"
         action, event = "past_retention", "document.archive_lost"

@@ -52,7 +52,8 @@ def archive_lines(data: dict[str, Any]) -> list[str]:
     lines = [f"archive: copies {copies}; incidents in the last {RECENT_DAYS} days: "
              f"{inc['recent']}"]
     for i in inc["first"]:
-        verb = "restored" if i["action"] == "restored" else "NOT restored (past retention)"
+        verb = {"restored": "restored", "past_retention": "NOT restored (past retention)"
+                }.get(i["action"], "NOT restored (the store's bytes are missing or altered)")
         lines.append(f"  #{i['id']} {i['detected_at'][:19]}Z {i['connection']} {i['contract']} "
                      f"{i['kind']} v{i['version']} {i['what']} -> {verb} at {i['path']}")
     return lines

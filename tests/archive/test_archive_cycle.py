@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from core.archive.engine import hub_blobs
 from core.archive.models import ArchivedCopy, ArchiveIncident
 from core.archive.status import archive_lines, archive_status
-from core.models import AuditEvent
+from core.models import AuditEvent, Document
 from tests.archive.conftest import pdf_bytes, seed
 
 UPLOADS = r"POST /upload/drive/v3/files"
@@ -151,3 +152,34 @@ def test_rate_limits_wait_what_drive_asks(hub, drive, cycle, tmp_path, clock):
     assert 30 in clock.sleeps and 12 in clock.sleeps
     assert drive.calls.statuses(r"POST /upload/drive/v3/files").count(429) == 1
     assert len(drive.files()) == 2
+
+
+def test_a_deleted_folder_tree_is_recreated_for_the_restore(hub, drive, cycle, tmp_path):
+    seed(hub, tmp_path)
+    cycle()
+    folder = next(f for f in drive.folders() if f.name == "C-1")
+    drive.delete(folder.id)  # the folder and the executed copy in it
+    result = cycle()  # the connector's folder cache still names the deleted folder
+    assert result.guard.restored == 1
+    paths = [drive.path_of(f.id) for f in drive.folders()]
+    assert paths.count("Archive/Contracts/Acme_ Widgets _ EU/C-1") == 1
+    assert "Archive/Contracts/Acme_ Widgets _ EU/C-1/C-1-executed-v1.pdf" in \
+        [drive.path_of(f.id) for f in drive.files()]
+
+
+def test_bytes_missing_from_the_store_are_reported_not_invented(hub, drive, cycle, tmp_path):
+    ids = seed(hub, tmp_path)
+    cycle()
+    with hub.session() as s:
+        copy = s.scalar(select(ArchivedCopy).where(
+            ArchivedCopy.document_id == ids["C-2 executed"]))
+        sha = s.get(Document, ids["C-2 executed"]).sha256
+    hub_blobs(hub).path(sha).write_bytes(b"tampered on disk")
+    drive.trash(copy.remote_id)
+    result = cycle()
+    assert (result.guard.restored, result.guard.lost) == (0, 1)
+    with hub.session() as s:
+        incident = s.scalar(select(ArchiveIncident))
+    assert incident.action == "restore_failed" and "no longer matches" in incident.detail["error"]
+    assert any("bytes are missing or altered" in line
+               for line in archive_lines(archive_status(hub)))
