@@ -40,11 +40,22 @@ class TemplateError(Exception):
     """A template that cannot be rendered: a missing merge field, bad syntax..."""
 
 
+MAX_MISSING = 20
+
+
+class _MissingField(UndefinedError):
+    def __init__(self, name: str | None, top_level: bool) -> None:
+        super().__init__(f"merge field {name!r} is not defined")
+        self.name, self.top_level = name, top_level
+
+
 class _Missing(StrictUndefined):
     """Remembers which name was missing, for a message that names it."""
 
     def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
-        raise UndefinedError(f"merge field {self._undefined_name!r} is not defined")
+        from jinja2.utils import missing
+
+        raise _MissingField(self._undefined_name, self._undefined_obj is missing)
 
     __str__ = __iter__ = __len__ = __bool__ = __eq__ = __ne__ = __hash__ = (  # type: ignore[assignment]
         _fail_with_undefined_error)
@@ -83,19 +94,39 @@ def check_syntax(label: str, body: str) -> None:
         raise TemplateError(f"template {label}, line {exc.lineno}: {exc.message}") from None
 
 
+MAX_MISSING = 20
+
+
 def render_html(label: str, body: str, context: dict[str, Any]) -> str:
-    """The merged HTML. ``label`` names the template (e.g. ``support_agreement v2``)."""
+    """The merged HTML. ``label`` names the template (e.g. ``support_agreement v2``).
+
+    Every missing top-level merge field is reported at once, each with its
+    line, so a bulk-send row is fixed in one go."""
     env = _environment(label, body)
-    try:
-        return env.get_template(label).render(**context)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(f"template {label}, line {exc.lineno}: {exc.message}") from None
-    except UndefinedError as exc:
-        line = _template_line(label)
-        where = f", line {line}" if line else ""
-        raise TemplateError(f"template {label}{where}: {exc.message}") from None
-    except SecurityError as exc:
-        raise TemplateError(f"template {label}: not allowed in a template: {exc}") from None
+    context = dict(context)
+    missing: list[tuple[int | None, str]] = []
+    while len(missing) < MAX_MISSING:
+        try:
+            html = env.get_template(label).render(**context)
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"template {label}, line {exc.lineno}: {exc.message}") from None
+        except SecurityError as exc:
+            raise TemplateError(f"template {label}: not allowed in a template: {exc}") from None
+        except UndefinedError as exc:
+            missing.append((_template_line(label), str(exc.message)))
+            name = getattr(exc, "name", None)
+            if not getattr(exc, "top_level", False) or not name or name in context:
+                break
+            context[name] = ""  # carry on to find the next missing field
+        else:
+            if not missing:
+                return html
+            break
+    if len(missing) == 1:
+        line, message = missing[0]
+        raise TemplateError(f"template {label}{f', line {line}' if line else ''}: {message}")
+    raise TemplateError(f"template {label}: " + "; ".join(
+        f"{f'line {line}: ' if line else ''}{message}" for line, message in missing))
 
 
 def html_to_pdf(html: str, *, title: str, created_at: datetime) -> bytes:

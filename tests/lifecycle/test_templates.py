@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,19 @@ def test_render_with_another_template_uses_its_latest_version(hub: Hub, blobs: B
         c = s.scalar(select(Contract).where(Contract.number == number))
         html = render_contract(s, c, now=hub.clock.now(), template="sla_addendum", fmt="html")
     assert html.startswith(b"<h1>Service Level Addendum</h1>")
+
+
+def test_every_missing_merge_field_is_named_at_once() -> None:
+    body = (SHIPPED / "support_agreement.html.j2").read_text()
+    with pytest.raises(TemplateError) as exc:
+        render_html("support_agreement v1", body, {
+            "customer": {"name": "Acme", "address": ""},
+            "contract": {"number": "C-1", "start_date": "2026-01-01", "end_date": None,
+                         "auto_renew": False, "tier_text": "Standard", "scope": [],
+                         "coverage_text": "24x7", "incident_cap": None, "uptime_target": None,
+                         "exclusions": [], "escalation_contacts": [], "value_text": "USD 1.00"},
+            "sla": {"plan": "p", "targets": []}})
+    message = str(exc.value)
+    assert message.startswith("template support_agreement v1: line ")
+    assert re.findall(r"line \d+: merge field '(\w+)' is not defined", message) == [
+        "governing_law", "customer_signatory", "customer_signatory_title"]
