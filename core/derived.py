@@ -114,10 +114,30 @@ def tickets_due(session: Session, since: datetime | None, now: datetime,
 
 
 def refresh_tickets(session: Session, now: datetime, tickets: list[Ticket]) -> int:
+    """Re-evaluate ``tickets``; a breach found for the first time is priced at once
+    into the service-credit ledger of its contract and month (idempotent upsert)."""
     changed = 0
+    to_price: set[tuple[int, Any]] = set()
     for t in tickets:
-        changed += bool(evaluate_ticket(session, t, now).changed)
+        ev = evaluate_ticket(session, t, now)
+        changed += bool(ev.changed)
+        for clock in ev.clocks:
+            if clock.measure in ev.newly_breached and ev.contract_id is not None:
+                to_price.add((ev.contract_id, clock.due))
+    price_breaches(session, now, to_price)
     return changed
+
+
+def price_breaches(session: Session, now: datetime, found: set[tuple[int, Any]]) -> None:
+    from core.credits import compute_month, month_of
+
+    months: set[tuple[int, str]] = set()
+    for contract_id, due in found:
+        contract = session.get(Contract, contract_id)
+        if contract is not None and due is not None:
+            months.add((contract_id, month_of(due, contract.timezone or "UTC")))
+    for contract_id, month in sorted(months):
+        compute_month(session, session.get(Contract, contract_id), month, now)
 
 
 def run_pass(session: Session, now: datetime) -> int:
