@@ -178,3 +178,39 @@ def test_daemon_process_syncs_and_exits_0_on_sigterm(tmp_path):
         assert second.wait(timeout=30) == 0
     finally:
         second.kill()
+
+
+def test_two_daemons_on_postgres_share_syncs_and_take_over_after_a_sigkill(tmp_path, pg_url):
+    """Two daemon processes on one PostgreSQL store: no sync ever runs twice at once,
+    and when one is killed outright (no chance to clean up) the other runs its syncs."""
+    open_store(pg_url, auto_migrate=True).dispose()
+    cfg = write_hub(tmp_path, pg_url, extra_sync=True)
+    seed_remote(tmp_path, 30)
+    seed_remote(tmp_path, 30, "crm2.json")
+    a, b = start_daemon(cfg), start_daemon(cfg)
+    try:
+        def cycles(ev):
+            return {e["sync"] for e in ev if e.get("event") == "cycle" and e["status"] == "ok"}
+
+        read_events(a, lambda ev: len(cycles(ev)) >= 1)
+        read_events(b, lambda ev: len(cycles(ev)) >= 1)
+        a.kill()                                    # SIGKILL: its claims die with its session
+        a.wait(timeout=30)
+        after = read_events(b, lambda ev: cycles(ev) == {"mem_accounts", "mem_accounts_b"}
+                            and sum(e.get("event") == "cycle" for e in ev) >= 4)
+        assert cycles(after) == {"mem_accounts", "mem_accounts_b"}
+        b.send_signal(signal.SIGTERM)
+        assert b.wait(timeout=30) == 0
+    finally:
+        a.kill()
+        b.kill()
+    engine = open_store(pg_url)
+    with engine.connect() as conn:
+        runs = conn.execute(select(SyncRun.sync, SyncRun.owner, SyncRun.started_at,
+                                   SyncRun.ended_at).order_by(SyncRun.started_at)).all()
+    engine.dispose()
+    assert {r.owner for r in runs} and len({r.owner for r in runs}) == 2  # both worked
+    for name in ("mem_accounts", "mem_accounts_b"):
+        mine = [r for r in runs if r.sync == name and r.ended_at is not None]
+        for first, second in zip(mine, mine[1:]):
+            assert first.ended_at <= second.started_at, f"{name} ran twice at once"
