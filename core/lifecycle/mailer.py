@@ -4,13 +4,15 @@ One small promise: ``send(to, subject, body, now)`` delivers a plain-text
 message through SMTP (smtplib), with STARTTLS and login when configured, or
 raises ``MailError`` with a one-line reason that never contains the password.
 The ``Date`` header comes from the caller's clock, so tests on a FakeClock
-see the simulated time.
+see the simulated time. Lines are wrapped at 76 characters without splitting
+a word, so links and hashes reach the reader whole.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +45,7 @@ class SmtpMailer:
         msg["Subject"] = subject
         msg["Date"] = format_datetime(now)
         msg["Message-ID"] = make_msgid(domain=s.sender.rpartition("@")[2] or None)
-        msg.set_content(body)
+        msg.set_content(plain_lines(body))
         try:
             with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
                 if s.starttls:
@@ -55,6 +57,14 @@ class SmtpMailer:
         except (OSError, smtplib.SMTPException) as exc:
             raise MailError(f"email to {', '.join(to)} not sent via {s.host}:{s.port}: "
                             f"{_reason(exc)}") from None
+
+
+def plain_lines(body: str, width: int = 76) -> str:
+    """Lines short enough to travel as 7-bit text (no quoted-printable soft breaks); a link
+    or a hash is never split, so it can be copied whole from any mail viewer."""
+    return "\n".join(textwrap.fill(line, width, break_long_words=False,
+                                    break_on_hyphens=False) if line else ""
+                      for line in body.splitlines()) + "\n"
 
 
 def _reason(exc: BaseException) -> str:

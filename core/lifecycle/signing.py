@@ -110,7 +110,7 @@ def invitation(contract: Contract, signer: Signer, link: str, *, turn: bool) -> 
     lines = [f"Hello {signer.name},", "",
              f"Contract {contract.number} for {contract.customer.name} is ready for your "
              f"signature (signer {signer.position} of {count}).",
-             f"Document sha256: {req.document_sha256}", "", f"Sign here: {link}",
+             f"Document sha256: {req.document_sha256}", "", "Sign here:", link, "",
              f"This link works once and expires at {req.expires_at:%Y-%m-%d %H:%M} UTC."]
     if signer.code_hash:
         lines.append("You will also need the access code the sender gives you separately.")
