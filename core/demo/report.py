@@ -22,6 +22,8 @@ SAMPLE = 6
 def report(hub: Hub, box: Any, console: Console) -> None:
     if "salesforce" in box.running:
         salesforce(box["salesforce"], console)
+    if "dynamics" in box.running:
+        dynamics(box["dynamics"], console)
     if "jira" in box.running:
         jira(box["jira"], console)
     credits(hub, console)
@@ -40,6 +42,22 @@ def salesforce(emu: Any, console: Console) -> None:
         table.add_row(a["Name"], str(a.get("Contract_Status__c") or "-"),
                       str(a.get("Support_Tier__c") or "-"), str(a.get("Renewal_Date__c") or "-"),
                       (a.get("Entitlement_Summary__c") or "-")[:60])
+    console.print(table)
+
+
+def dynamics(emu: Any, console: Console) -> None:
+    accounts = emu.store.all("account")
+    contracts = emu.store.all("chub_supportcontract")
+    by_status = Counter(a.get("chub_contractstatus") or "-" for a in accounts)
+    table = Table(title=f"Dynamics 365: {len(accounts)} accounts, {len(contracts)} support "
+                        f"contracts (account status: {dict(by_status)})")
+    for col, width in (("Account", 16), ("Status", 8), ("Tier", 10), ("Renewal", 10),
+                       ("Entitlement summary", None)):
+        table.add_column(col, no_wrap=True, overflow="ellipsis", min_width=width)
+    for a in sorted(accounts, key=lambda a: a.get("name") or "")[:SAMPLE]:
+        table.add_row(str(a.get("name")), str(a.get("chub_contractstatus") or "-"),
+                      str(a.get("chub_supporttier") or "-"), str(a.get("chub_renewaldate") or "-"),
+                      str(a.get("chub_entitlementsummary") or "-"))
     console.print(table)
 
 
