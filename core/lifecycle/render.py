@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from fpdf import FPDF
@@ -71,7 +72,10 @@ class _OneTemplate(BaseLoader):
         return self.body, self.label, lambda: True
 
 
+@lru_cache(maxsize=32)
 def _environment(label: str, body: str) -> SandboxedEnvironment:
+    """One environment per (label, body): a published version never changes, so its
+    compiled form is reused across a bulk send."""
     return SandboxedEnvironment(loader=_OneTemplate(label, body), undefined=_Missing,
                                 autoescape=True, keep_trailing_newline=True)
 
