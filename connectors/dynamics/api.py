@@ -77,7 +77,8 @@ class DataverseApi:
 
     def send(self, kind: str, method: str, path_or_link: str, what: str, *,
              headers: dict[str, str] | None = None, params: dict[str, str] | None = None,
-             json: Any = None, ok: tuple[int, ...] = (200, 201, 204)) -> requests.Response:
+             json: Any = None, data: bytes | None = None,
+             ok: tuple[int, ...] = (200, 201, 204)) -> requests.Response:
         """The answer to one call (a 2xx in ``ok``); raises a connector error otherwise."""
         url = self.url(path_or_link)
         scope = self.settings.scope
@@ -87,7 +88,7 @@ class DataverseApi:
             self.calls.add(kind)
             try:
                 response = self.session.request(
-                    method, url, params=params, json=json,
+                    method, url, params=params, json=json, data=data,
                     headers={**ODATA_HEADERS, **(headers or {}),
                              "Authorization": f"Bearer {token}"})
             except requests.RequestException as exc:

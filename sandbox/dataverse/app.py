@@ -14,7 +14,7 @@ org_url)`` accepts (the identity emulator's ``validate``, or the built-in
 issuer); otherwise 401 with ``WWW-Authenticate``. Then it spends one request
 of the caller's service-protection window (429 + Retry-After past it). Every
 answer carries ``OData-Version: 4.0``; errors are ``{"error": {"code",
-"message"}}``. ``$batch`` is not emulated (the connector does not batch).
+"message"}}``. ``POST $batch`` runs several requests in one call (``batch``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from sandbox.dataverse import query, writes
+from sandbox.dataverse import batch, query, writes
 from sandbox.dataverse.errors import NOT_FOUND, THROTTLED, DataverseError, no_resource
 from sandbox.dataverse.limits import ServiceProtection
 from sandbox.dataverse.schema import Table, attribute_metadata
@@ -86,6 +86,13 @@ class DataverseApp:
                                    {"Retry-After": str(int(wait))})
             return _json(429, error.body(), {**error.headers, **self.limits.headers(subject)})
         root = f"{request.host_url}api/data/{m.group('version')}/"
+        if m.group("rest") == "$batch" and request.method == "POST":
+            with self.store.lock:
+                content_type, body = batch.run(
+                    request, f"/api/data/{m.group('version')}/",
+                    lambda inner, rest: self.route(inner, rest, root, subject))
+            return Response(body, status=200, content_type=content_type,
+                            headers={"OData-Version": "4.0", **self.limits.headers(subject)})
         with self.store.lock:
             try:
                 status, answer = self.route(request, m.group("rest"), root, subject)

@@ -122,17 +122,15 @@ def test_write_results_per_record(connector, dataverse_sandbox):
     assert deleted_meanwhile[2].error.code == "INVALID_ID"
 
 
-def test_throttling_inside_a_batch_is_retried_and_never_resends_what_was_written(
-        connector, dataverse_sandbox, clock):
+def test_one_batch_call_per_write_and_a_throttled_batch_is_raised_whole(
+        connector, dataverse_sandbox):
     emu = dataverse_sandbox
-    emu.faults.add_rule(FaultRule(rf"PATCH {API}/accounts", status=429, retry_after=3,
-                                  after=1))
-    ops = [WriteOp(key=str(i), fields={"name": f"N{i}"}) for i in range(3)]
+    ops = [WriteOp(key=f"O'Neil {i}", fields={"name": f"N{i}"}) for i in range(150)]
     results = connector.write("account", KEY, ops)
-    assert results[0].ok and [r.error.code for r in results[1:]] == ["THROTTLED"] * 2
-    assert all(r.error.retryable for r in results[1:])
-    assert clock.sleeps == [3.0] * 5  # six attempts, each after the Retry-After asked
-    emu.faults.clear_rules()
-    emu.faults.add_rule(FaultRule(rf"PATCH {API}/accounts", status=429, retry_after=3))
-    with pytest.raises(RateLimited):  # nothing written yet: the engine retries the batch
-        connector.write("account", KEY, ops[1:])
+    assert all(r.ok and r.created for r in results)
+    assert emu.calls.count(rf"POST {API}/\$batch") == 1
+    assert emu.store.by_key("account", {KEY: "O'Neil 7"}) == results[7].remote_id
+    emu.faults.add_rule(FaultRule(rf"POST {API}/\$batch", status=429, retry_after=3))
+    with pytest.raises(RateLimited) as err:  # nothing ran: the engine retries the batch
+        connector.write("account", KEY, ops[:2])
+    assert err.value.retry_after == 3

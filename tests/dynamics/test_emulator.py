@@ -221,3 +221,31 @@ def test_metadata_describes_columns_keys_and_lookups(api):
     rel = session.get(base + "/ManyToOneRelationships").json()["value"]
     assert rel[0]["ReferencingEntityNavigationPropertyName"] == "chub_AccountId"
     assert session.get(url + "EntityDefinitions(LogicalName='nosuch')").status_code == 404
+
+
+def test_batch_runs_requests_in_order_and_stops_at_the_first_error_unless_asked(
+        api, dataverse_sandbox):
+    from connectors.dynamics import batch
+
+    session, url = api
+    parts = [batch.Part("PATCH", url + "accounts(chub_contracthubid='1')", {}, {"name": "A"}),
+             batch.Part("POST", url + "accounts", {}, {"name": "x" * 161}),
+             batch.Part("POST", url + "accounts", {"Prefer": "return=representation"},
+                        {"name": "C"})]
+    content_type, body = batch.encode(parts)
+    stopped = session.post(url + "$batch", data=body, headers={"Content-Type": content_type})
+    assert stopped.status_code == 200
+    assert stopped.headers["Content-Type"].startswith("multipart/mixed; boundary=batchresponse_")
+    answers = batch.decode(stopped.headers["Content-Type"], stopped.text)
+    assert [a.status for a in answers] == [204, 400]  # the third never ran
+    assert answers[0].headers["odata-entityid"].startswith(url + "accounts(")
+    assert answers[1].body["error"]["code"] == "0x80044331"
+    assert len(dataverse_sandbox.store.all("account")) == 1
+    content_type, body = batch.encode(parts)
+    all_of_them = session.post(url + "$batch", data=body, headers={
+        "Content-Type": content_type, "Prefer": "odata.continue-on-error"})
+    answers = batch.decode(all_of_them.headers["Content-Type"], all_of_them.text)
+    assert [a.status for a in answers] == [204, 400, 201]
+    assert answers[2].body["name"] == "C"
+    not_multipart = session.post(url + "$batch", json={})
+    assert not_multipart.status_code == 400

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.models import AuditEvent, Contract, Customer
 from core.sync_models import Conflict, Link
 from sandbox.dataverse.schema import STATUSES, TIERS
-from tests.dynamics.conftest import cycle, row, seed, sync_all, writes
+from tests.dynamics.conftest import API, cycle, row, seed, sync_all, writes
 
 
 def local(hub, cls, **where):
@@ -29,6 +29,7 @@ def test_backfill_writes_everything_once_and_the_echo_changes_nothing(
     sync_all(dyn_hub, jobs)
     accounts, contracts = emu.store.all("account"), emu.store.all("chub_supportcontract")
     assert (len(accounts), len(contracts)) == (30, 60)
+    assert writes(emu) == emu.calls.count(rf"POST {API}/\$batch") == 2  # 200 rows a call
     account_of = {a["chub_contracthubid"]: a["accountid"] for a in accounts}
     with dyn_hub.session() as s:
         for k in s.scalars(select(Contract)):
