@@ -28,7 +28,8 @@ of an alternate key that holds the store's id (``chub_contracthubid``).
 
 Modules: ``api`` (token, headers, pacing, call counts), ``errors`` (answers ->
 connector errors), ``metadata`` (describe), ``cursor`` (delta links),
-``writes`` (per-record upserts with etags), ``connector`` (the protocol).
+``writes`` (alternate-key upserts with etags, 200 a ``$batch``), ``batch`` (the
+``$batch`` wire format), ``connector`` (the protocol).
 """
 
 from connectors.dynamics.connector import DynamicsConnector

@@ -8,7 +8,7 @@ or unknown token: any 4xx) starts a full read over -- never a gap: the full
 read returns every live row, and rows deleted while the token was dead are
 found by the engine's periodic id sweep (``sweep_ids``), which reads every
 page of ``{set}?$select=<id>`` and raises rather than return a partial set.
-Writes go one record at a time (see ``writes``).
+Writes go as one ``$batch`` of independent requests per call (see ``writes``).
 """
 
 from __future__ import annotations
