@@ -7,7 +7,8 @@ path-addressed (``root:/a/b.pdf:``), then an action::
 
 Conflicts: ``@microsoft.graph.conflictBehavior`` in the query (small upload) or the
 body (folder create, upload session, move): fail (409 nameAlreadyExists), replace,
-rename. A small upload is limited to 250 MB as documented (use a session above).
+rename. A small upload is limited to 250 MB as documented (use a session above); by
+path it creates missing folders, while an upload session needs its folder to exist.
 """
 
 from __future__ import annotations
@@ -72,7 +73,12 @@ class ItemRequests:
         if path and ((method == "PUT" and action == "/content")
                      or (method == "POST" and action == "/createUploadSession")):
             parent_path, _, name = path.rstrip("/").rpartition("/")
-            parent = self.store.resolve(start, parent_path)
+            if action == "/content":  # a simple upload by path creates missing folders
+                parent = start
+                for part in [p for p in parent_path.split("/") if p]:
+                    parent, _ = self.store.create_folder(parent, part, "replace")
+            else:  # "the parent folder must exist before you call createUploadSession"
+                parent = self.store.resolve(start, parent_path)
             return self._create_file(request, parent, name, action, base)
         item = self.store.resolve(start, path) if path else start
         return self._act(request, item, action, base)

@@ -125,6 +125,14 @@ def test_upload_session_fragments_416_and_completion(graph: Graph, graph_sandbox
     assert done.json()["size"] == total
 
 
+def test_path_upload_creates_folders_but_a_session_needs_them(graph: Graph,
+                                                              graph_sandbox: Any) -> None:
+    assert graph("PUT", "/root:/x/y/z.pdf:/content", data=b"z").status_code == 201
+    assert graph_sandbox.folders() == ["x", "x/y"]
+    missing = graph("POST", "/root:/nope/b.pdf:/createUploadSession", json={})
+    assert missing.status_code == 404
+
+
 def test_download_redirects_to_a_url_that_needs_no_token(graph: Graph) -> None:
     item = graph("PUT", "/root:/d.pdf:/content", data=b"%PDF-1.7 bytes").json()
     r = graph("GET", f"/items/{item['id']}/content")
