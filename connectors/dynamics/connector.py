@@ -32,7 +32,13 @@ from connectors.base import (
 from connectors.dynamics.api import DataverseApi
 from connectors.dynamics.cursor import ReadCursor
 from connectors.dynamics.errors import SYSTEM, Refused
-from connectors.dynamics.metadata import TableInfo, checked_name, field_specs, lookups
+from connectors.dynamics.metadata import (
+    TableInfo,
+    checked_name,
+    field_specs,
+    lookups,
+    option_values,
+)
 from connectors.dynamics.settings import DynamicsSettings, parse_settings
 from connectors.dynamics.writes import BATCH_MAX, RecordWriter
 from core.clock import Clock, SystemClock
@@ -92,8 +98,12 @@ class DynamicsConnector:
                                      f"the lookups of {logical}")
             targets = {str(r.get("ReferencedEntity")) for r in rels.get("value") or ()}
             sets = {t: self._entity_set(t) for t in targets}
-            specs = field_specs(list(attributes.get("value") or ()), list(keys.get("value")
-                                                                           or ()))
+            picklists = self.api.get_json(
+                "describe", f"{base}/Attributes/Microsoft.Dynamics.CRM."
+                "PicklistAttributeMetadata", f"the choices of {logical}",
+                params={"$select": "LogicalName", "$expand": "OptionSet($select=Options)"})
+            specs = field_specs(list(attributes.get("value") or ()),
+                                list(keys.get("value") or ()), option_values(picklists))
             self._tables[logical] = TableInfo(
                 logical, entity_set, self._sets[f"{logical}#id"], ObjectSpec(logical, specs),
                 lookups(list(rels.get("value") or ()), sets))

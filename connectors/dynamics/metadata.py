@@ -2,10 +2,14 @@
 
 Read once per connector from the metadata endpoints
 ``EntityDefinitions(LogicalName='t')`` (+ ``/Attributes``, ``/Keys``,
-``/ManyToOneRelationships``). The mapping names a table by its logical name
-(``account``) and a column by the name it has in a row: a lookup column
-``chub_accountid`` is ``_chub_accountid_value`` (the target's id), and the
-connector writes it through the relationship's navigation property
+``/ManyToOneRelationships``, and the choice values from
+``/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet``:
+``OptionSet`` is a navigation property, not in the plain attribute list).
+
+The mapping names a table by its logical name (``account``) and a column by
+the name it has in a row: a lookup column ``chub_accountid`` is
+``_chub_accountid_value`` (the target's id), and the connector writes it
+through the relationship's navigation property
 (``"chub_AccountId@odata.bind": "/accounts(<id>)"``).
 """
 
@@ -50,8 +54,9 @@ def checked_name(name: str, what: str = "table or column") -> str:
     return name
 
 
-def field_specs(attributes: list[Mapping[str, Any]], keys: list[Mapping[str, Any]]
-                ) -> dict[str, FieldSpec]:
+def field_specs(attributes: list[Mapping[str, Any]], keys: list[Mapping[str, Any]],
+                choices: Mapping[str, tuple[str, ...]]) -> dict[str, FieldSpec]:
+    """Field specs by row name; ``choices`` are the option values of choice columns."""
     key_columns = {c for k in keys for c in k.get("KeyAttributes") or ()}
     specs: dict[str, FieldSpec] = {}
     for a in attributes:
@@ -60,15 +65,21 @@ def field_specs(attributes: list[Mapping[str, Any]], keys: list[Mapping[str, Any
         if kind == "DateTime":
             ftype = "date" if a.get("Format") == "DateOnly" else "datetime"
         name = f"_{logical}_value" if ftype == "reference" else logical
-        options = ((a.get("OptionSet") or {}).get("Options") or ()) if ftype == "enum" else ()
         label = ((a.get("DisplayName") or {}).get("UserLocalizedLabel") or {}).get("Label")
         specs[name] = FieldSpec(
             name=name, type=ftype,
             writable=bool(a.get("IsValidForCreate") or a.get("IsValidForUpdate"))
             and kind != "Owner",
             external_id=logical in key_columns,
-            choices=tuple(str(o.get("Value")) for o in options), label=label)
+            choices=choices.get(logical, ()) if ftype == "enum" else (), label=label)
     return specs
+
+
+def option_values(answer: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Choice column -> its option values, from the ``PicklistAttributeMetadata`` cast."""
+    return {str(a.get("LogicalName")): tuple(
+        str(o.get("Value")) for o in (a.get("OptionSet") or {}).get("Options") or ())
+        for a in answer.get("value") or ()}
 
 
 def lookups(relationships: list[Mapping[str, Any]], entity_sets: Mapping[str, str]

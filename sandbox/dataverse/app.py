@@ -6,6 +6,8 @@ Everything lives under ``/api/data/v9.x/``:
     GET                EntityDefinitions(LogicalName='t')  table metadata ($select ignored)
     GET                EntityDefinitions(LogicalName='t')/{Attributes,Keys,
                                                       ManyToOneRelationships}
+    GET                .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata
+                                                      (choice values, ``$expand=OptionSet``)
     GET, POST          {entityset}                         query / create
     GET, PATCH, DELETE {entityset}(<guid> | key='value')   read / upsert / delete
 
@@ -31,14 +33,15 @@ from werkzeug.wrappers import Request, Response
 from sandbox.dataverse import batch, query, writes
 from sandbox.dataverse.errors import NOT_FOUND, THROTTLED, DataverseError, no_resource
 from sandbox.dataverse.limits import ServiceProtection
-from sandbox.dataverse.schema import Table, attribute_metadata
+from sandbox.dataverse.schema import Table, attribute_metadata, option_set
 from sandbox.dataverse.store import Store
 
 log = logging.getLogger(__name__)
 JSON_TYPE = "application/json; odata.metadata=minimal"
 _ENTITY = re.compile(r"^(?P<set>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<key>.*)\))?$")
 _DEFINITION = re.compile(r"^EntityDefinitions\(LogicalName='(?P<name>[^']*)'\)"
-                         r"(?:/(?P<part>Attributes|Keys|ManyToOneRelationships))?$")
+                         r"(?:/(?P<part>Attributes(?:/Microsoft\.Dynamics\.CRM\."
+                         r"PicklistAttributeMetadata)?|Keys|ManyToOneRelationships))?$")
 Validator = Callable[[str | None, str], str | None]
 
 
@@ -151,6 +154,9 @@ class DataverseApp:
                                  "ChangeTrackingEnabled": True}, {})
         if part == "Attributes":
             value = [attribute_metadata(table, c) for c in table.columns.values()]
+        elif part.endswith("PicklistAttributeMetadata"):  # ?$expand=OptionSet
+            value = [{"LogicalName": c.name, "OptionSet": option_set(c)}
+                     for c in table.columns.values() if c.type == "Picklist"]
         elif part == "Keys":
             value = [{"LogicalName": name, "KeyAttributes": list(cols),
                       "EntityKeyIndexStatus": "Active"} for name, cols in table.keys.items()]

@@ -140,8 +140,10 @@ def attribute_metadata(table: Table, col: Column) -> dict[str, Any]:
         meta["Targets"] = list(col.targets)
     if col.type == "DateTime":
         meta["Format"] = "DateOnly" if col.date_only else "DateAndTime"
-    if col.type == "Picklist":
-        meta["OptionSet"] = {"Options": [
-            {"Value": v, "Label": {"UserLocalizedLabel": {"Label": k}}}
-            for k, v in col.options.items()]}
     return meta
+
+
+def option_set(col: Column) -> dict[str, Any]:
+    """A choice column's ``OptionSet`` (a navigation property: only with ``$expand``)."""
+    return {"Options": [{"Value": v, "Label": {"UserLocalizedLabel": {"Label": k}}}
+                        for k, v in col.options.items()]}

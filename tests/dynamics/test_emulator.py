@@ -216,6 +216,13 @@ def test_metadata_describes_columns_keys_and_lookups(api):
     attrs = {a["LogicalName"]: a for a in session.get(base + "/Attributes").json()["value"]}
     assert attrs["chub_renewaldate"]["Format"] == "DateOnly"
     assert attrs["chub_accountid"]["Targets"] == ["account"]
+    assert "OptionSet" not in attrs["chub_supporttier"]  # a navigation property
+    choices = session.get(base + "/Attributes/Microsoft.Dynamics.CRM."
+                                 "PicklistAttributeMetadata",
+                          params={"$select": "LogicalName",
+                                  "$expand": "OptionSet($select=Options)"}).json()["value"]
+    tier = next(c for c in choices if c["LogicalName"] == "chub_supporttier")
+    assert [o["Value"] for o in tier["OptionSet"]["Options"]] == list(TIERS.values())
     keys = session.get(base + "/Keys").json()["value"]
     assert keys[0]["KeyAttributes"] == ["chub_contracthubid"]
     rel = session.get(base + "/ManyToOneRelationships").json()["value"]
