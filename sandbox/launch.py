@@ -104,9 +104,15 @@ def _dynamics(clock: Any) -> Running:
     return launch_dynamics(clock)
 
 
+def _sharepoint(clock: Any) -> Running:
+    from sandbox.microsoft_graph.launch import launch_sharepoint
+
+    return launch_sharepoint(clock)  # type: ignore[no-any-return]
+
+
 Launcher = Callable[[Any], Running]
 LAUNCHERS: dict[str, Launcher] = {"salesforce": _salesforce, "jira": _jira,
-                                  "dynamics": _dynamics}
+                                  "dynamics": _dynamics, "sharepoint": _sharepoint}
 
 
 def start_sandbox(clock: Any = None, only: Iterable[str] | None = None) -> Sandbox:

@@ -27,6 +27,7 @@ def report(hub: Hub, box: Any, console: Console) -> None:
     if "jira" in box.running:
         jira(box["jira"], console)
     credits(hub, console)
+    archives(hub, console)
 
 
 def salesforce(emu: Any, console: Console) -> None:
@@ -105,3 +106,18 @@ def credits(hub: Hub, console: Console) -> None:
     console.print(f"[bold]store[/]: {tickets} tickets mirrored, {breached} breached an SLA; "
                   f"service credits due: {owed or 'none'} "
                   "(`contracthub sla report --customer NAME --month YYYY-MM` shows the arithmetic)")
+
+
+def archives(hub: Hub, console: Console) -> None:
+    """Executed documents archived per storage connection, with a few of their paths."""
+    from core.archive.models import ArchivedCopy
+
+    with hub.session() as s:
+        rows = s.execute(select(ArchivedCopy.connection, func.count())
+                         .where(ArchivedCopy.state == "archived")
+                         .group_by(ArchivedCopy.connection)).all()
+        for connection, n in rows:
+            paths = s.scalars(select(ArchivedCopy.path).where(
+                ArchivedCopy.connection == connection).order_by(ArchivedCopy.path).limit(2))
+            console.print(f"[bold]{connection}[/]: {n} documents archived, e.g. "
+                          + ", ".join(paths), highlight=False)
