@@ -56,17 +56,12 @@ class DriveClient:
         self.service = build("drive", "v3", http=self.http, static_discovery=True,
                              cache_discovery=False,
                              client_options={"api_endpoint": settings.drive_endpoint})
+        # built once: each files() call re-creates every method from the discovery document
+        self.files = self.service.files()
+        self.changes = self.service.changes()
         self.sleep = sleep
         self.policy = policy or RetryPolicy()
         self.calls = CallCounter()
-
-    @property
-    def files(self) -> Any:
-        return self.service.files()
-
-    @property
-    def changes(self) -> Any:
-        return self.service.changes()
 
     def run(self, what: str, make: Callable[[], Any]) -> Any:
         """Build the request with ``make()`` and execute it, retried as the policy says."""

@@ -115,9 +115,8 @@ class DriveApp:
             raise invalid(str(exc), "q") from None
         size = _int_arg(request, "pageSize", 100, 1, 1000)
         offset = _page_offset(request.args.get("pageToken"), q)
-        matching = [f.render() for f in self.store.live_files()]
-        matching = _ordered([f for f in matching if predicate(f)],
-                            request.args.get("orderBy", ""))
+        matching = _ordered([f.render() for f in self.store.live_files()
+                             if predicate(f.summary())], request.args.get("orderBy", ""))
         page = matching[offset:offset + size]
         body: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False,
                                 "files": page}

@@ -38,6 +38,11 @@ class DriveFile:
     trashed: bool = False
     app_properties: dict[str, str] = field(default_factory=dict)
 
+    def summary(self) -> dict[str, Any]:
+        """What ``q`` can ask about, without hashing the content."""
+        return {"name": self.name, "mimeType": self.mime_type, "parents": self.parents,
+                "trashed": self.trashed, "appProperties": self.app_properties}
+
     def render(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kind": "drive#file", "id": self.id, "name": self.name, "mimeType": self.mime_type,
