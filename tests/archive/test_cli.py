@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from core.archive.job import ArchiveJob
 from core.hub import open_hub
+from core.sync.engine import run_cycle
+from core.sync.jobs import build_jobs
 from tests.archive.conftest import seed
 from tests.cli.conftest import run
 
@@ -46,6 +49,9 @@ def ok(cwd: Path, *args: str) -> str:
 
 
 def test_sync_archives_then_restores_and_status_reports(hub_dir, drive):
+    planned = ok(hub_dir, "sync", "drive-archive", "--dry-run")
+    assert "drive-archive: ok (dry run)" in planned and "pushed 4" in planned
+    assert drive.files() == []
     out = ok(hub_dir, "sync", "drive-archive")
     assert "drive-archive: ok" in out and "pushed 4" in out
     assert len(drive.files()) == 4
@@ -74,3 +80,17 @@ def test_a_broken_archive_mapping_is_one_clear_error(hub_dir):
     r = run(hub_dir, "retention", "purge")
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "unknown placeholder" in r.stderr
+
+
+def test_the_daemon_path_builds_and_runs_an_archive_job(hub_dir, drive):
+    """build_jobs + run_cycle, as scheduler.py calls them."""
+    hub = open_hub(hub_dir / "contracthub.yaml")
+    try:
+        [job] = build_jobs(hub)
+        assert isinstance(job, ArchiveJob) and job.connector.kind == "storage"
+        result = run_cycle(hub, job)
+        assert (result.status, result.counts.pushed) == ("ok", 4)
+        assert result.counts.api_calls > 0
+    finally:
+        hub.engine.dispose()
+    assert len(drive.files()) == 4
