@@ -33,8 +33,9 @@ def run_lifecycle_due(hub: Hub) -> dict[str, Any]:
     return out
 
 
-def lifecycle_status(hub: Hub, *, within_days: int = 90, first: int = 5) -> dict[str, Any]:
-    """For ``contracthub status``: pending signatures and contracts coming up for renewal."""
+def lifecycle_status(hub: Hub, *, first: int = 5) -> dict[str, Any]:
+    """For ``contracthub status``: signatures waiting, and contracts whose renewal alert
+    went out (the alert record) and that have not ended yet."""
     from sqlalchemy import func, select
 
     from core.audit import jsonable
@@ -44,20 +45,24 @@ def lifecycle_status(hub: Hub, *, within_days: int = 90, first: int = 5) -> dict
     with hub.session() as s:
         pending = s.scalar(select(func.count()).select_from(SigningRequest).where(
             SigningRequest.status == "pending")) or 0
-        soon = upcoming(s, hub.clock.now(), within_days)
-    return {"signing_pending": pending, "renewals_within_days": within_days,
-            "renewals_due": len(soon), "renewals_first": jsonable(soon[:first])}
+        alerted = [r for r in upcoming(s, hub.clock.now(), 3660) if r["alerts_sent"]]
+    return {"signing_pending": pending, "renewals_alerted": len(alerted),
+            "renewals_first": jsonable(alerted[:first])}
 
 
 def lifecycle_lines(data: dict[str, Any]) -> list[str]:
-    lines = [f"signing: {data['signing_pending']} request(s) waiting for signatures",
-             f"renewals: {data['renewals_due']} contract(s) end within "
-             f"{data['renewals_within_days']} days"]
+    """Nothing when there is nothing to say, so a hub without a lifecycle looks the same."""
+    lines = []
+    if data["signing_pending"]:
+        lines.append(f"signing: {data['signing_pending']} request(s) waiting for signatures "
+                     "(contracthub signing list)")
+    if data["renewals_alerted"]:
+        lines.append(f"renewals: {data['renewals_alerted']} contract(s) alerted for renewal")
     for r in data["renewals_first"]:
-        sent = ", ".join(f"{d}d" for d in r["alerts_sent"]) or "none yet"
+        sent = ", ".join(f"{d}d" for d in r["alerts_sent"])
         lines.append(f"  {r['number']} {r['customer']} ends {r['end_date']} "
                      f"({r['days_left']} days{', auto-renews' if r['auto_renew'] else ''}); "
                      f"alerts sent: {sent}")
-    if data["renewals_due"] > len(data["renewals_first"]):
+    if data["renewals_alerted"] > len(data["renewals_first"]):
         lines.append("  ... (contracthub renewals list)")
     return lines

@@ -93,3 +93,16 @@ def test_next_term_keeps_whole_months_and_leap_days() -> None:
                                                               date(2029, 2, 28))
     assert next_term(date(2026, 1, 1), date(2026, 1, 10)) == (date(2026, 1, 11),
                                                               date(2026, 1, 20))
+
+
+def test_status_mentions_alerted_renewals(hub, mailer, sink, clock):
+    from core.lifecycle.due import lifecycle_lines, lifecycle_status
+
+    with hub.session() as s, s.begin():
+        contract(s, customer(s), "C-7", end_date=clock.now().date() + timedelta(days=25),
+                 auto_renew=True)
+    assert lifecycle_lines(lifecycle_status(hub)) == []  # nothing alerted yet: silent
+    renewals(hub, mailer)
+    assert lifecycle_lines(lifecycle_status(hub)) == [
+        "renewals: 1 contract(s) alerted for renewal",
+        "  C-7 Acme Corp ends 2026-03-27 (25 days, auto-renews); alerts sent: 90d, 30d"]
