@@ -31,6 +31,7 @@ from core.lifecycle.signing import (
     SigningError,
     cancel,
     parse_signer,
+    record_refusal,
     send_for_signature,
     sign,
 )
@@ -99,12 +100,17 @@ def sign_cmd(ctx: typer.Context, token: str,
         mailer = mailer_from_config(hub.config)
         given = SignatureInput(token=token, typed_name=name, ip=ip, user_agent=user_agent,
                                consent=agree, code=code)
-        with hub.session(actor="signer") as s, s.begin():
-            req = sign(s, blobs_of(hub), mailer, given, now=hub.clock.now(),
-                       settings=hub.config.signing)
-            number = s.get(Contract, req.contract_id).number
-            done = req.status == "completed"
-            left = [x.name for x in req.signers if x.status != "signed"]
+        try:
+            with hub.session(actor="signer") as s, s.begin():
+                req = sign(s, blobs_of(hub), mailer, given, now=hub.clock.now(),
+                           settings=hub.config.signing)
+                number = s.get(Contract, req.contract_id).number
+                done = req.status == "completed"
+                left = [x.name for x in req.signers if x.status != "signed"]
+        except SigningError as exc:
+            with hub.session(actor="signer") as s, s.begin():
+                record_refusal(s, given, str(exc), now=hub.clock.now())
+            raise
     _say(f"signed {number}: " + ("all signatures in; the contract is executed and locked"
                                  if done else f"waiting for {', '.join(left)}"))
 

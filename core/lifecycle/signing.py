@@ -265,6 +265,21 @@ def sign(session: Session, blobs: BlobStore, mailer: Mailer, given: SignatureInp
     return req
 
 
+def record_refusal(session: Session, given: SignatureInput, reason: str, *, now: datetime
+                   ) -> bool:
+    """Keep a refused attempt on a known link as evidence (its own transaction, after the
+    refusal rolled back). Unknown tokens are not recorded: they name no contract."""
+    signer = session.scalar(select(Signer).where(Signer.token_hash == sha256_text(given.token)))
+    if signer is None:
+        return False
+    contract = session.get(Contract, signer.request.contract_id)
+    audit.append(session, at=now, actor=f"signer:{signer.email}", action="signing.refused",
+                 entity="contract", entity_id=contract.number, payload={
+                     "request": signer.request_id, "position": signer.position,
+                     "reason": reason, "ip": given.ip, "user_agent": given.user_agent})
+    return True
+
+
 def execute(session: Session, blobs: BlobStore, mailer: Mailer, req: SigningRequest,
             contract: Contract, *, now: datetime, retain_until: datetime) -> None:
     """The signed bytes become the executed document; the contract is active and locked."""

@@ -152,3 +152,10 @@ def test_sign_certify_and_try_every_deleting_command(hubdir: Path, sink, clock):
     for doc_id in re.findall(r'"id": (\d+)', docs):
         cli(hubdir, "documents", "get", doc_id, "--out", f"doc-{doc_id}.bin")
     assert "locked" in cli(hubdir, "contracts", "show", "C-100")
+    engine = open_store(cfg.store_url)
+    with session_factory(engine)() as s:  # the two refused attempts are evidence too
+        refused = s.scalars(select(AuditEvent.payload).where(
+            AuditEvent.action == "signing.refused").order_by(AuditEvent.seq)).all()
+    engine.dispose()
+    assert [r["position"] for r in refused] == [2, 1]
+    assert "consent" in refused[1]["reason"]

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from core import audit
 from core.changes import ContractLocked
 from core.documents import add_document
-from core.lifecycle.signing import CONSENT_SHA256, SignerSpec, SigningError, parse_signer
+from core.lifecycle.signing import (
+    CONSENT_SHA256,
+    SignatureInput,
+    SignerSpec,
+    SigningError,
+    parse_signer,
+    record_refusal,
+)
 from core.lifecycle.signing_models import Signer, SigningRequest
 from core.models import AuditEvent, Contract, Document
 from tests.lifecycle.conftest import UA, approved_contract, do_sign, send, token_in
@@ -106,8 +113,16 @@ def test_a_document_changed_after_a_signature_is_refused(
     with hub.session() as s, s.begin():
         add_document(s, blobs, "C-100", edited, kind="draft", actor="mallory",
                      now=hub.clock.now())
-    with pytest.raises(SigningError, match="document changed since it was sent"):
+    with pytest.raises(SigningError, match="document changed since it was sent") as refused:
         do_sign(hub, blobs, mailer, settings, grace, name="Grace Hopper")
+    given = SignatureInput(token=grace, typed_name="Grace Hopper", ip="192.0.2.9",
+                           user_agent="curl/8", consent=True)
+    with hub.session() as s, s.begin():
+        assert record_refusal(s, given, str(refused.value), now=hub.clock.now())
+    with hub.session() as s:
+        ev = s.scalar(select(AuditEvent).where(AuditEvent.action == "signing.refused"))
+        assert ev.actor == "signer:grace@vendor.test" and ev.entity_id == "C-100"
+        assert "document changed" in ev.payload["reason"] and ev.payload["ip"] == "192.0.2.9"
 
 
 def test_bytes_altered_in_the_blob_store_are_refused(hub, blobs, mailer, settings, sink):
