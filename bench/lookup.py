@@ -81,7 +81,7 @@ def rows(n: int, seed: int = 7) -> dict[str, list[tuple[Any, ...]]]:
                           rng.choice(ZONES), rng.choice(HOLIDAYS), [], [], [], cap, plan,
                           1, False))
         if i % 5 == 0:
-            created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(5e5))
+            created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(500_000))
             tickets.append((i // 5, f"BT-{i // 5}", cust, i, rng.choice(("sev1", "sev2", "sev3")),
                             "Open", created, [], False))
     return {"sla_plans (id, name, targets, credit_rule)": plans,
@@ -126,6 +126,8 @@ def seed(url: str, n: int) -> list[str]:
     else:
         with engine.begin() as conn:
             for table, values in data.items():
+                if not values:
+                    continue
                 name, cols = table.split(" ", 1)
                 names = cols.strip("()").split(", ")
                 conn.execute(Base.metadata.tables[name].insert(),

@@ -17,6 +17,7 @@ Rules (documented in the README):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -133,13 +134,51 @@ def _rank(c: Contract) -> tuple[int, int, date]:
             c.end_date or date.max)
 
 
+@dataclass(frozen=True, slots=True)
+class PlanTargets:
+    """An SLA plan's targets, as ``targets_of`` reads them from ``contract.sla_plan``."""
+
+    targets: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ContractTerms:
+    """What the rules read of a contract, without an ORM object: the lookup API loads
+    these in one query (``Contract`` has the same attributes, so either will do)."""
+
+    id: int
+    number: str
+    kind: str
+    status: str
+    tier: str | None
+    coverage: str
+    timezone: str
+    holiday_calendar: str | None
+    start_date: date
+    end_date: date | None
+    incident_cap: int | None
+    sla_plan: PlanTargets | None
+
+
+UsedCounts = Callable[[list[Any]], Mapping[int, int]]
+
+
 def resolve(session: Session, customer: Customer, at: datetime) -> Entitlement:
-    at = utc(at)
     contracts = session.scalars(
         select(Contract).where(Contract.customer_id == customer.id).order_by(Contract.number)
     ).all()
+    return decide(customer.id, customer.name, contracts, at,
+                  lambda capped: _used_counts(session, capped))
+
+
+def decide(customer_id: int, customer_name: str, contracts: Sequence[Any], at: datetime,
+           used_counts: UsedCounts) -> Entitlement:
+    """The rules over a customer's ``contracts`` (``Contract`` or ``ContractTerms``, in
+    number order). ``used_counts(contracts)``: tickets served under each, by contract id;
+    asked only when every contract in force is capped."""
+    at = utc(at)
     reasons: list[str] = []
-    active: list[Contract] = []
+    active: list[Any] = []
     for c in contracts:
         why = _why_not(c, at)
         if why:
@@ -147,9 +186,9 @@ def resolve(session: Session, customer: Customer, at: datetime) -> Entitlement:
         else:
             active.append(c)
     if not active:
-        reasons.insert(0, f"no contract of {customer.name} is in force at {at.isoformat()}")
-        return Entitlement(customer.id, customer.name, at, False, None, None, None, (), {}, 0, None,
-                           tuple(reasons))
+        reasons.insert(0, f"no contract of {customer_name} is in force at {at.isoformat()}")
+        return Entitlement(customer_id, customer_name, at, False, None, None, None, (), {}, 0,
+                           None, tuple(reasons))
     best = max(active, key=_rank)
     granted = [f"{c.number} ({c.kind}, {c.tier or 'no tier'}, {c.coverage} in {c.timezone}) "
                f"is active from {c.start_date.isoformat()} to "
@@ -160,17 +199,17 @@ def resolve(session: Session, customer: Customer, at: datetime) -> Entitlement:
     for t in targets.values():
         granted.append(f"{t.severity}: first response {_fmt(t.first_response_minutes)}, "
                        f"resolution {_fmt(t.resolution_minutes)} on {t.coverage} from {t.contract}")
-    remaining = _remaining_incidents(session, active)
+    remaining = _remaining_incidents(active, used_counts)
     if remaining is not None:
         granted.append(f"{remaining} incident(s) left under the capped contract(s)")
     ends = [c.end_date for c in active]
     expires = None if any(e is None for e in ends) else max(e for e in ends if e)
-    return Entitlement(customer.id, customer.name, at, True, best.tier, best.coverage,
+    return Entitlement(customer_id, customer_name, at, True, best.tier, best.coverage,
                        best.timezone, tuple(c.number for c in active), targets, remaining,
                        expires, tuple(granted + reasons))
 
 
-def _best_target(active: list[Contract], sev: str, at: datetime) -> SeverityTarget | None:
+def _best_target(active: list[Any], sev: str, at: datetime) -> SeverityTarget | None:
     best: SeverityTarget | None = None
     for c in active:
         t = targets_of(c).get(sev)
@@ -185,13 +224,18 @@ def _best_target(active: list[Contract], sev: str, at: datetime) -> SeverityTarg
     return best
 
 
-def _remaining_incidents(session: Session, active: list[Contract]) -> int | None:
+def _remaining_incidents(active: list[Any], used_counts: UsedCounts) -> int | None:
     if any(c.incident_cap is None for c in active):
         return None
-    used = dict(session.execute(
-        select(Ticket.contract_id, func.count()).where(Ticket.contract_id.in_([c.id for c in active]))
-        .group_by(Ticket.contract_id)).all())
+    used = used_counts(active)
     return sum(max(0, (c.incident_cap or 0) - used.get(c.id, 0)) for c in active)
+
+
+def _used_counts(session: Session, contracts: list[Any]) -> dict[int, int]:
+    return dict(session.execute(  # type: ignore[arg-type]
+        select(Ticket.contract_id, func.count())
+        .where(Ticket.contract_id.in_([c.id for c in contracts]))
+        .group_by(Ticket.contract_id)).all())
 
 
 def _fmt(minutes: int) -> str:

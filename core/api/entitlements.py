@@ -1,10 +1,13 @@
 """``GET /v1/entitlements``: what a customer (or a ticket) is entitled to, and why.
 
 The answer comes from the store only (``core.entitlement``), in one session
-with a bounded number of indexed queries: the token; the customer (or the
-ticket and its customer) together with the SLA plans its contracts use, so
-the rules never lazy-load them one by one; the contracts; and the ticket
-counts when every contract is capped. No connector is ever made here.
+with a bounded number of indexed queries. By customer (the hot path): the
+token, then one Core query for the customer, its contracts' terms, their SLA
+plans and the tickets served under each capped one, fed to the rules as plain
+``ContractTerms`` (no ORM objects). By ticket: the ticket and its customer
+with the SLA plans its contracts use, so the rules never lazy-load them one by
+one; the contracts; and the ticket counts when every contract is capped. No
+connector is ever made here.
 """
 
 from __future__ import annotations
@@ -15,14 +18,22 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from core.api.auth import AUTH_RESPONSES, Agent
 from core.api.schemas import EntitlementOut, ErrorOut
 from core.audit import jsonable
 from core.clock import utc
-from core.entitlement import Entitlement, NotFound, find_customer, for_ticket, resolve
+from core.entitlement import (
+    ContractTerms,
+    Entitlement,
+    NotFound,
+    PlanTargets,
+    decide,
+    find_customer,
+    for_ticket,
+)
 from core.models import Contract, Customer, SlaPlan, Ticket
 
 router = APIRouter(tags=["entitlements"])
@@ -34,19 +45,54 @@ def _plans_joined(owner_id: Any) -> Any:
                           .scalar_subquery())
 
 
-# The session's identity map holds objects weakly: ``lookup`` keeps what these return
-# referenced while the rules run, so each contract's ``sla_plan`` is found there (no
-# lazy load per contract) and ``for_ticket``'s customer is found by id without a query.
-def _customer_with_plans(s: Session, name_or_id: str) -> tuple[Customer | None, list[Any]]:
-    """In one query, the customer ``find_customer`` tries first (by id for digits, else by
-    exact name) with its contracts' SLA plans; (None, []) if there is none."""
-    match = (Customer.id == int(name_or_id)) if name_or_id.isdigit() and len(name_or_id) < 10 \
-        else (Customer.name == name_or_id)
-    rows = s.execute(select(Customer, SlaPlan).outerjoin(SlaPlan, _plans_joined(Customer.id))
-                     .where(match)).all()
-    return (rows[0][0] if rows else None), rows
+def _terms_query(match: Any) -> Any:
+    """The customer matching ``match`` with one row per contract (in number order; one row
+    of NULLs without contracts): its terms, its SLA plan's targets, and for a capped
+    contract the tickets served under it."""
+    used = select(func.count()).where(Ticket.contract_id == Contract.id).scalar_subquery()
+    return (select(Customer.id.label("customer_id"), Customer.name.label("customer_name"),
+                   Contract.id, Contract.number, Contract.kind, Contract.status, Contract.tier,
+                   Contract.coverage, Contract.timezone, Contract.holiday_calendar,
+                   Contract.start_date, Contract.end_date, Contract.incident_cap,
+                   SlaPlan.targets,
+                   case((Contract.incident_cap.is_(None), None), else_=used).label("used"))
+            .select_from(Customer).outerjoin(Contract, Contract.customer_id == Customer.id)
+            .outerjoin(SlaPlan, SlaPlan.id == Contract.sla_plan_id)
+            .where(match).order_by(Contract.number))
 
 
+BY_ID = _terms_query(Customer.id == bindparam("key"))
+BY_NAME = _terms_query(Customer.name == bindparam("key"))
+
+
+def customer_entitlement(s: Session, name_or_id: str, at: datetime) -> Entitlement:
+    """``resolve`` for the customer ``find_customer`` would find, from one query (two when
+    it is found by its other rules: a case-insensitive name or a domain)."""
+    by_id = name_or_id.isdigit() and len(name_or_id) < 10
+    conn = s.connection()
+    rows = conn.execute(BY_ID if by_id else BY_NAME,
+                        {"key": int(name_or_id) if by_id else name_or_id}).all()
+    if not rows and by_id:  # digits that are no id may still be a name
+        rows = conn.execute(BY_NAME, {"key": name_or_id}).all()
+    if not rows:
+        rows = conn.execute(BY_ID, {"key": find_customer(s, name_or_id).id}).all()
+    terms, used = [], {}
+    for r in rows:
+        if r.id is None:
+            continue  # a customer without contracts
+        terms.append(ContractTerms(
+            r.id, r.number, r.kind, r.status, r.tier, r.coverage, r.timezone,
+            r.holiday_calendar, r.start_date, r.end_date, r.incident_cap,
+            None if r.targets is None else PlanTargets(r.targets)))
+        if r.used is not None:
+            used[r.id] = r.used
+    return decide(rows[0].customer_id, rows[0].customer_name, terms, at, lambda _: used)
+
+
+# The session's identity map holds objects weakly: ``lookup`` keeps what
+# ``_ticket_with_plans`` returns referenced while the rules run, so each contract's
+# ``sla_plan`` is found there (no lazy load per contract) and ``for_ticket``'s customer is
+# found by id without a query.
 def _ticket_with_plans(s: Session, key: str) -> list[Any]:
     return list(s.execute(
         select(Ticket, Customer, SlaPlan).join(Customer, Customer.id == Ticket.customer_id)
@@ -102,14 +148,9 @@ def lookup(s: Session, *, customer: str | None, ticket: str | None, at: datetime
         loaded = _ticket_with_plans(s, ticket)
         t, ent = for_ticket(s, ticket)
         body = entitlement_body(ent, t)
-    else:
-        found, loaded = _customer_with_plans(s, customer or "")
-        if found is None:  # not by id or exact name: find_customer's other rules
-            found = find_customer(s, customer or "")
-            loaded = list(s.scalars(select(SlaPlan).where(_plans_joined(found.id))))
-        body = entitlement_body(resolve(s, found, at))
-    del loaded  # kept referenced until here on purpose (see above)
-    return body
+        del loaded  # kept referenced until here on purpose (see above)
+        return body
+    return entitlement_body(customer_entitlement(s, customer or "", at))
 
 
 @router.get(
