@@ -26,7 +26,8 @@ from core.lifecycle.signing import CONSENT_TEXT, SigningError
 from core.lifecycle.signing_models import SigningRequest
 from core.models import AuditEvent, Contract, Document
 
-TIMELINE_ACTIONS = ("signing.sent", "signing.reminded", "signing.signed", "contract.executed")
+TIMELINE_ACTIONS = ("signing.sent", "signing.reminded", "signing.refused", "signing.signed",
+                    "contract.executed")
 
 
 def _latin1(text: Any) -> str:
