@@ -7,14 +7,19 @@ HTTPS, one fake clock for everything.
 
 from __future__ import annotations
 
+import math
+import os
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from core.models import AuditEvent, Contract, Customer
-from core.sync_models import Conflict, Link
+from core.sync_models import Conflict, DeadLetter, Link
 from sandbox.dataverse.schema import STATUSES, TIERS
 from tests.dynamics.conftest import API, cycle, row, seed, sync_all, writes
+
+FULL = os.environ.get("CONTRACTHUB_DYN_SCALE") == "full"
+CUSTOMERS, CONTRACTS_EACH = (1000, 2) if FULL else (30, 2)
 
 
 def local(hub, cls, **where):
@@ -25,11 +30,13 @@ def local(hub, cls, **where):
 def test_backfill_writes_everything_once_and_the_echo_changes_nothing(
         dyn_hub, jobs, dataverse_sandbox):
     emu = dataverse_sandbox
-    seed(dyn_hub, 30, 2)
+    seed(dyn_hub, CUSTOMERS, CONTRACTS_EACH)
     sync_all(dyn_hub, jobs)
     accounts, contracts = emu.store.all("account"), emu.store.all("chub_supportcontract")
-    assert (len(accounts), len(contracts)) == (30, 60)
-    assert writes(emu) == emu.calls.count(rf"POST {API}/\$batch") == 2  # 200 rows a call
+    n = CUSTOMERS * CONTRACTS_EACH
+    assert (len(accounts), len(contracts)) == (CUSTOMERS, n)
+    assert writes(emu) == emu.calls.count(rf"POST {API}/\$batch") == \
+        math.ceil(CUSTOMERS / 200) + math.ceil(n / 200)  # 200 rows a call
     account_of = {a["chub_contracthubid"]: a["accountid"] for a in accounts}
     with dyn_hub.session() as s:
         for k in s.scalars(select(Contract)):
@@ -154,3 +161,23 @@ def test_rows_deleted_in_dynamics_are_flagged_by_the_delta_link_or_the_sweep(
         events = s.scalars(select(AuditEvent).where(
             AuditEvent.action == "sync.remote_deleted")).all()
         assert events[-1].payload["detected_by"] == "a full id sweep"
+
+
+def test_an_account_made_in_dynamics_becomes_a_customer_but_a_contract_needs_the_hub(
+        dyn_hub, jobs, dataverse_sandbox):
+    emu = dataverse_sandbox
+    seed(dyn_hub, 1, 1)
+    sync_all(dyn_hub, jobs)
+    made = emu.store.insert("account", {"name": "Made In Dynamics", "address1_city": "Leeds"})
+    account = row(emu, "account", local(dyn_hub, Customer, name="Customer 0000").id)
+    stray = emu.store.insert("chub_supportcontract", {"chub_name": "X-1",
+                                                      "chub_accountid": account["accountid"]})
+    sync_all(dyn_hub, jobs, rounds=2)
+    customer = local(dyn_hub, Customer, name="Made In Dynamics")
+    assert customer is not None and customer.billing_city == "Leeds"
+    assert emu.store.get("account", made)["chub_contracthubid"] == str(customer.id)  # paired
+    assert len(emu.store.all("account")) == 2
+    with dyn_hub.session() as s:  # no number to create a contract with: visible, not guessed
+        dl = s.scalar(select(DeadLetter).where(DeadLetter.sync == "dyn_contracts"))
+        assert (dl.direction, dl.record_key) == ("in", stray)
+        assert s.scalar(select(Contract).where(Contract.number == "X-1")) is None
