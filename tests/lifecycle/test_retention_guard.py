@@ -159,3 +159,34 @@ def test_sign_certify_and_try_every_deleting_command(hubdir: Path, sink, clock):
     engine.dispose()
     assert [r["position"] for r in refused] == [2, 1]
     assert "consent" in refused[1]["reason"]
+
+
+def test_a_sync_propagating_a_remote_deletion_keeps_the_executed_contract(
+        hub, blobs, mailer, settings, sink, clock):
+    from connectors.memory import MemoryRemote
+    from core.sync.engine import run_cycle
+    from core.sync_models import DeadLetter
+    from tests.factories import contract as make_contract
+    from tests.sync.conftest import ACCOUNTS, CONTRACTS, make_job
+
+    execute_contract(hub, blobs, mailer, settings, sink)
+    with hub.session() as s, s.begin():  # others the sweep still sees
+        acme = s.scalar(select(Contract)).customer
+        for n in range(3):
+            make_contract(s, acme, f"C-20{n}")
+    remote = MemoryRemote(clock)
+    accounts, contracts = make_job(ACCOUNTS, remote), make_job(CONTRACTS, remote)
+    assert contracts.mapping.deletes == "propagate"
+    for job in (accounts, contracts):
+        assert run_cycle(hub, job).status == "ok"
+    (rid,) = [k for k, v in remote.all("Contract").items() if v["ContractNumber"] == "C-100"]
+    remote.delete("Contract", rid)
+    clock.advance(600)
+    result = run_cycle(hub, contracts, force_sweep=True)
+    assert result.status == "ok", result.error
+    with hub.session() as s:
+        kept = s.scalar(select(Contract).where(Contract.number == "C-100"))
+        assert kept is not None and kept.locked
+        dl = s.scalar(select(DeadLetter).where(DeadLetter.error_code == "DELETE_REFUSED"))
+        assert "cannot be" in dl.error
+        assert s.scalar(select(Document.kind).where(Document.kind == "executed"))
