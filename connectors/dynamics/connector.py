@@ -61,7 +61,7 @@ class DynamicsConnector:
         self.page_size = self.settings.page_size
         self.writer = RecordWriter(self.api)
         self._tables: dict[str, TableInfo] = {}
-        self._sets: dict[str, str] = {}
+        self._definitions: dict[str, tuple[str, str]] = {}  # logical -> (set, primary id)
 
     @property
     def calls(self) -> CallCounter:
@@ -72,8 +72,9 @@ class DynamicsConnector:
         self.api.get_json("check", "WhoAmI", "the WhoAmI check")
 
     # -- metadata --------------------------------------------------------------
-    def _entity_set(self, logical: str) -> str:
-        if logical not in self._sets:
+    def _definition(self, logical: str) -> tuple[str, str]:
+        """(entity set name, primary id column) of a table."""
+        if logical not in self._definitions:
             try:
                 body = self.api.get_json("describe", f"EntityDefinitions(LogicalName="
                                          f"'{checked_name(logical)}')", f"describing {logical}",
@@ -83,13 +84,13 @@ class DynamicsConnector:
                 raise ConfigError(f"{SYSTEM} connection {self.name!r}: no table {logical!r} "
                                   "(or the application user cannot see it); name tables by "
                                   "their logical name, e.g. account") from None
-            self._sets[logical] = str(body.get("EntitySetName"))
-            self._sets[f"{logical}#id"] = str(body.get("PrimaryIdAttribute"))
-        return self._sets[logical]
+            self._definitions[logical] = (str(body.get("EntitySetName")),
+                                          str(body.get("PrimaryIdAttribute")))
+        return self._definitions[logical]
 
     def table(self, logical: str) -> TableInfo:
         if logical not in self._tables:
-            entity_set = self._entity_set(logical)
+            entity_set, primary_id = self._definition(logical)
             base = f"EntityDefinitions(LogicalName='{logical}')"
             attributes = self.api.get_json("describe", f"{base}/Attributes",
                                            f"the columns of {logical}")
@@ -97,7 +98,7 @@ class DynamicsConnector:
             rels = self.api.get_json("describe", f"{base}/ManyToOneRelationships",
                                      f"the lookups of {logical}")
             targets = {str(r.get("ReferencedEntity")) for r in rels.get("value") or ()}
-            sets = {t: self._entity_set(t) for t in targets}
+            sets = {t: self._definition(t)[0] for t in targets}
             picklists = self.api.get_json(
                 "describe", f"{base}/Attributes/Microsoft.Dynamics.CRM."
                 "PicklistAttributeMetadata", f"the choices of {logical}",
@@ -105,7 +106,7 @@ class DynamicsConnector:
             specs = field_specs(list(attributes.get("value") or ()),
                                 list(keys.get("value") or ()), option_values(picklists))
             self._tables[logical] = TableInfo(
-                logical, entity_set, self._sets[f"{logical}#id"], ObjectSpec(logical, specs),
+                logical, entity_set, primary_id, ObjectSpec(logical, specs),
                 lookups(list(rels.get("value") or ()), sets))
         return self._tables[logical]
 

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from connectors.base import REMOTE_DELETED, RecordError, RetryLater, WriteOp, WriteResult
 from connectors.dynamics import batch
@@ -52,8 +53,6 @@ GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 def key_literal(value: str) -> str:
     """A string key value as an OData literal: quoted, quotes doubled, URL-safe."""
-    from urllib.parse import quote
-
     return quote("'" + value.replace("'", "''") + "'", safe="'")
 
 
