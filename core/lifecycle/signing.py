@@ -224,6 +224,9 @@ def check_signature(session: Session, blobs: BlobStore, signer: Signer, given: S
     if not given.user_agent.strip():
         raise SigningError("the user agent is required evidence")
     contract = session.get(Contract, req.contract_id)
+    if contract.status != "out_for_signature":
+        raise SigningError(f"contract {contract.number} is {contract.status}, no longer out for "
+                           "signature (edited since it was sent?)")
     doc = latest_draft(session, contract)
     try:
         current = hashlib.sha256(blobs.read(doc.sha256)).hexdigest() if doc else "none"

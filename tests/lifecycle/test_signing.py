@@ -185,3 +185,13 @@ def test_an_executed_contract_changes_only_by_amendment(hub, blobs, mailer, sett
     with hub.session() as s, pytest.raises(SigningError, match="not executed"), s.begin():
         draft_amendment(s, blobs, number=a.number, actor="legal", now=hub.clock.now(),
                         fields={})
+
+
+def test_a_contract_pulled_back_from_signature_cannot_be_signed(hub, blobs, mailer, settings,
+                                                                sink):
+    approved_contract(hub, blobs)
+    send(hub, blobs, mailer, settings)
+    with hub.session() as s, s.begin():  # e.g. an edit restarted its approvals
+        s.scalar(select(Contract)).status = "pending_approval"
+    with pytest.raises(SigningError, match="pending_approval, no longer out for signature"):
+        do_sign(hub, blobs, mailer, settings, token_in(sink.to("ada@acme.test")[0]))
