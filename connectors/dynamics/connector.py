@@ -152,8 +152,17 @@ class DynamicsConnector:
             link, params = resume.link, None
         seen: set[str] = set()
         while True:
-            body = self.api.get_json("read", link, f"reading {table.logical_name}",
-                                     params=params, headers={"Prefer": prefer})
+            try:
+                body = self.api.get_json("read", link, f"reading {table.logical_name}",
+                                         params=params, headers={"Prefer": prefer})
+            except Refused as exc:
+                if not seen:
+                    raise
+                # a page link refused mid-read (an expired paging cookie): the engine
+                # retries from the last committed cursor, whose link is refused too, and
+                # the read starts over in full from there
+                raise RetryLater(f"{SYSTEM}: Dataverse refused the next page of "
+                                 f"{table.logical_name} ({exc.code}); reading again") from None
             records, deletions = _rows(table, body, fields)
             next_link, delta = body.get("@odata.nextLink"), body.get("@odata.deltaLink")
             if next_link:

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.base import REMOTE_DELETED, ConfigError, RateLimited, StopSync, WriteOp
+from connectors.base import (
+    REMOTE_DELETED,
+    ConfigError,
+    RateLimited,
+    RetryLater,
+    StopSync,
+    WriteOp,
+)
 from connectors.dynamics import DynamicsConnector
 from sandbox.faults import FaultRule
 from tests.dynamics.conftest import API, KEY
@@ -134,3 +141,28 @@ def test_one_batch_call_per_write_and_a_throttled_batch_is_raised_whole(
     with pytest.raises(RateLimited) as err:  # nothing ran: the engine retries the batch
         connector.write("account", KEY, ops[:2])
     assert err.value.retry_after == 3
+
+
+def test_a_token_refused_even_after_a_fresh_one_stops_the_sync(connector, dataverse_sandbox):
+    emu = dataverse_sandbox
+    emu.faults.add_rule(FaultRule(rf"GET {API}/WhoAmI", status=401, body=""))
+    with pytest.raises(StopSync, match="even with a fresh token"):
+        connector.check()
+    assert emu.calls.statuses(rf"GET {API}/WhoAmI") == [401, 401]
+    assert emu.identity.calls.count(r"POST /.*/oauth2/v2.0/token") == 2
+
+
+def test_a_page_link_refused_mid_read_is_retried_then_read_in_full(connector,
+                                                                   dataverse_sandbox):
+    emu = dataverse_sandbox
+    for i in range(4):
+        emu.store.insert("account", {"name": f"A{i}"})
+    connector.page_size = 2
+    pages = connector.read_changes("account", None, FIELDS)
+    first = next(pages)
+    emu.faults.add_rule(FaultRule(rf"GET {API}/accounts", status=400, times=2, body={
+        "error": {"code": "0x80060888", "message": "The paging cookie has expired."}}))
+    with pytest.raises(RetryLater, match="refused the next page"):
+        next(pages)
+    again, _ = read(connector, first.cursor)  # the engine's retry from the committed cursor
+    assert len({r.id for p in again for r in p.records}) == 4
