@@ -217,6 +217,15 @@ actor: admin
 # who may do what in the contract lifecycle: {name: role}; unlisted people are denied
 users: {admin: admin}
 
+# signing and renewals (optional): reminders, expiry and the SMTP server for their emails
+# signing:
+#   reminder_every: 48h
+#   expire_after: 90d
+#   link_base: https://sign.example.com/s/
+#   smtp: {host: smtp.example.com, port: 587, from: contracts@example.com, starttls: true,
+#          username: contracts, password: ${SMTP_PASSWORD}}
+# renewals: {alert_days: {default: [90, 30]}, notify: [renewals@example.com]}
+
 # connections: one per external system; secrets come from ${ENV_VARS}
 connections: {}
 #  salesforce:
