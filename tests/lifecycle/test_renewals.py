@@ -106,3 +106,35 @@ def test_status_mentions_alerted_renewals(hub, mailer, sink, clock):
     assert lifecycle_lines(lifecycle_status(hub)) == [
         "renewals: 1 contract(s) alerted for renewal",
         "  C-7 Acme Corp ends 2026-03-27 (25 days, auto-renews); alerts sent: 90d, 30d"]
+
+
+def test_renewals_cli_runs_lists_and_checks_roles(tmp_path):
+    import json
+    from datetime import UTC
+
+    from typer.testing import CliRunner
+
+    from core.cli import app
+    from core.config import load_config
+    from core.db import open_store, session_factory
+    from core.lifecycle.roles import PermissionDenied
+
+    cfg_path = tmp_path / "contracthub.yaml"
+    cfg_path.write_text('store: {url: "sqlite:///hub.db"}\nactor: ann\n'
+                        "users: {ann: admin, vic: viewer}\n")
+    engine = open_store(load_config(cfg_path).store_url)
+    today = datetime.now(UTC).date()
+    with session_factory(engine)() as s, s.begin():
+        contract(s, customer(s), "C-8", end_date=today + timedelta(days=20))
+    engine.dispose()
+    runner = CliRunner()
+    base = ["--config", str(cfg_path)]
+    denied = runner.invoke(app, [*base, "--as", "vic", "renewals", "run"])
+    assert isinstance(denied.exception, PermissionDenied)
+    ran = runner.invoke(app, [*base, "renewals", "run"])
+    assert ran.exit_code == 0, ran.output
+    assert "alerts 1, renewed 0 (signing.smtp not set: no emails)" in ran.output
+    listed = runner.invoke(app, [*base, "--as", "vic", "renewals", "list", "--json"])
+    rows = json.loads(listed.stdout)
+    assert [(r["number"], r["days_left"], r["alerts_sent"]) for r in rows] == [
+        ("C-8", 20, [90, 30])]
