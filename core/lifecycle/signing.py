@@ -22,7 +22,7 @@ import re
 import secrets
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -76,7 +76,7 @@ def parse_signer(text: str, *, with_code: bool = False) -> SignerSpec:
     return SignerSpec(m["name"], m["email"].lower(), with_code)
 
 
-def duration(settings: SigningSettings, key: str):  # noqa: ANN201  (a timedelta)
+def duration(settings: SigningSettings, key: str) -> timedelta:
     try:
         return parse_every(getattr(settings, key))
     except Exception:
