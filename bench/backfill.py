@@ -25,6 +25,7 @@ import argparse
 import math
 from typing import Any
 
+from bench.idle import idle_rows
 from bench.rig import reads, run_phase, salesforce_rig, seed, writes
 from bench.table import print_rows
 
@@ -38,6 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="sqlite (a temporary file) or pg (a scratch PostgreSQL database)")
     p.add_argument("--per-record", type=int, default=2000, metavar="N",
                    help="contracts for the record-by-record baseline (0: skip)")
+    p.add_argument("--idle", type=int, default=0, metavar="CYCLES",
+                   help="then also measure this many idle cycles at each size (as "
+                        "`python -m bench idle`, without a second backfill)")
 
 
 def _row(case: str, answer: dict[str, Any], n: int, push: bool) -> dict[str, Any]:
@@ -64,6 +68,8 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
                     answer = run_phase(rig, [sync])
                     _check(answer["results"][0], sizes[sync], push)
                     rows.append(_row(f"{n:,}", answer, sizes[sync], push))
+            if args.idle:
+                rows += idle_rows(n, run_phase(rig, SYNCS, repeat=args.idle), args.idle)
     if args.per_record:
         rows += per_record(args.store, args.per_record)
     return rows

@@ -37,11 +37,12 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
             run_phase(rig, SYNCS)  # push everything
             run_phase(rig, SYNCS)  # read it back: every link confirmed
             answer = run_phase(rig, SYNCS, repeat=args.cycles)
-            rows += _rows(n, answer, args.cycles)
+            rows += idle_rows(n, answer, args.cycles)
     return rows
 
 
-def _rows(n: int, answer: dict[str, Any], cycles: int) -> list[dict[str, Any]]:
+def idle_rows(n: int, answer: dict[str, Any], cycles: int) -> list[dict[str, Any]]:
+    """Table rows for ``cycles`` idle rounds of both syncs (one ``run_phase`` answer)."""
     out = []
     for sync in SYNCS:
         mine = [r for r in answer["results"] if r["sync"] == sync]

@@ -32,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from bench.emulator_index import index_external_ids
+
 REPO = Path(__file__).resolve().parents[1]
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TIERS = ("basic", "standard", "premium", "enterprise")
@@ -82,6 +84,7 @@ def salesforce_rig(store: str = "sqlite") -> Iterator[Rig]:
 
     folder = Path(tempfile.mkdtemp(prefix="chub-bench-"))
     emu = SalesforceEmulator(daily_limit=10**9)
+    index_external_ids(emu.store)
     emu.start()
     try:
         with scratch_store(store) as (url, pg_db):
@@ -181,6 +184,12 @@ def phase_main(argv: list[str]) -> int:
     def _count(*_: Any) -> None:
         statements[0] += 1
 
+    profile = None
+    if os.environ.get("BENCH_PROFILE"):  # a folder: one cProfile dump per phase
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     results = []
     for _ in range(repeat):
         for name in syncs:
@@ -195,6 +204,10 @@ def phase_main(argv: list[str]) -> int:
                             "pulled": r.counts.pulled, "pushed": r.counts.pushed,
                             "dead_lettered": r.counts.dead_lettered,
                             "conflicts": r.counts.conflicts, "api_calls": r.counts.api_calls})
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(Path(os.environ["BENCH_PROFILE"]) / f"{'-'.join(syncs)}-"
+                           f"{time.time_ns()}.prof")
     hub.engine.dispose()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"results": results, "peak_rss_mb": rss_mb}))
