@@ -50,6 +50,9 @@ class StorageChange:
     """One change the remote side reports for a file.
 
     ``file`` is the file's state after the change (None when it is gone).
+    ``kind`` is what the connector can tell by itself (``deleted``,
+    ``trashed``, else often ``other``): the archive engine decides renamed /
+    moved / content by comparing ``file`` with the copy it recorded.
     """
 
     remote_id: str
@@ -91,8 +94,8 @@ class StorageConnector(Protocol):
 
     def changes(self, cursor: Mapping[str, Any]) -> Iterator[ChangePage]:
         """Pages of remote changes since ``cursor``; each page carries the cursor
-        that resumes after it. A refused/expired cursor raises ``ConfigError``
-        subclass ``CursorExpired`` so the engine can fall back to a full check."""
+        that resumes after it. A refused/expired cursor raises ``CursorExpired``
+        so the engine can fall back to a full check by ``get``."""
 
     def remove(self, remote_id: str) -> None:
         """Delete the file (used only by an explicit retention purge)."""
