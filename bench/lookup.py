@@ -6,7 +6,7 @@ Target: p99 under 10 ms at 200 concurrent requests, 100k contracts in PostgreSQL
    SQLite): customers with ~2 contracts each, a realistic mix of statuses,
    tiers, coverage (24x7, business hours with holiday calendars), SLA plans,
    incident caps, and N/5 tickets. By default a fresh PostgreSQL database on
-   127.0.0.1:5432 (trust auth), dropped afterwards.
+   127.0.0.1:5432 (trust auth), ``bench_<pid>``, dropped afterwards.
 2. Starts ``contracthub serve`` (uvicorn, ``--workers``) as a subprocess.
 3. At each concurrency, keeps that many requests in flight for ``--duration``
    seconds (after a warm-up) from one client process: asyncio over kept-alive
@@ -40,6 +40,9 @@ SERVE = [sys.executable, "-c", "import sys; import core.cli.serve_cmd; from core
 TIERS = ("basic", "standard", "premium", "enterprise")
 ZONES = ("UTC", "America/New_York", "Europe/London", "Europe/Berlin", "Asia/Tokyo")
 HOLIDAYS = (None, None, "US", "GB-ENG", "DE", "FR")
+
+
+QUICK = ["--contracts", "5000", "--concurrency", "1,50", "--duration", "3", "--warmup", "1"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -231,23 +234,26 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, timeout: float = 120) 
     raise SystemExit(f"contracthub serve did not answer /healthz in {timeout:.0f} s")
 
 
-def run(args: argparse.Namespace) -> int:
+def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
     levels = [int(x) for x in str(args.concurrency).split(",") if x.strip()]
     created_db = None
     url = args.store
     if url is None:
         import psycopg
 
-        created_db = f"ch_bench_{uuid.uuid4().hex[:10]}"
+        created_db = f"bench_{os.getpid()}"
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{created_db}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{created_db}"')
         url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{created_db}"
     proc = None
+    rows: list[dict[str, Any]] = []
     try:
         t0 = time.perf_counter()
         names = seed(url, args.contracts)
         print(f"seeded {args.contracts} contracts, {len(names)} customers, "
-              f"{args.contracts // 5} tickets in {time.perf_counter() - t0:.1f} s", flush=True)
+              f"{args.contracts // 5} tickets in {time.perf_counter() - t0:.1f} s",
+              file=sys.stderr, flush=True)
         token = agent_token(url)
         from urllib.parse import quote
 
@@ -260,18 +266,19 @@ def run(args: argparse.Namespace) -> int:
                                  "--no-access-log", "--log-level", "warning"])
         _wait_ready(proc, port)
         _run_loop()
-        print(f"\n{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f} before; "
-              f"{args.workers} server worker(s); client: {args.client}, 1 process; "
-              f"store: {url.split('@')[-1]}")
-        print(f"{'concurrency':>11} {'requests':>9} {'errors':>6} {'req/s':>8} "
-              f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7}")
+        load = os.getloadavg()[0]
         for c in levels:
             samples, errors, elapsed = asyncio.run(_level(args, port, paths, token, c))
             ms = sorted(x * 1000 for x in samples)
-            print(f"{c:>11} {len(ms):>9} {errors:>6} {len(ms) / elapsed:>8.0f} "
-                  f"{_pct(ms, .5):>7.2f} {_pct(ms, .9):>7.2f} {_pct(ms, .99):>7.2f} "
-                  f"{(ms[-1] if ms else 0):>7.2f}", flush=True)
-        return 0
+            rows.append({"benchmark": "lookup",
+                         "case": f"{args.contracts:,} contracts, {c} concurrent",
+                         "requests": len(ms), "errors": errors,
+                         "req/s": f"{len(ms) / elapsed:.0f}", "p50 ms": f"{_pct(ms, .5):.2f}",
+                         "p90 ms": f"{_pct(ms, .9):.2f}", "p99 ms": f"{_pct(ms, .99):.2f}",
+                         "max ms": f"{(ms[-1] if ms else 0):.2f}",
+                         "note": f"{args.workers} server worker(s), client {args.client}; "
+                                 f"load {load:.1f} before"})
+        return rows
     finally:
         if proc is not None:
             proc.terminate()
@@ -284,6 +291,14 @@ def run(args: argparse.Namespace) -> int:
 
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{created_db}" WITH (FORCE)')
+
+
+def run(args: argparse.Namespace) -> int:
+    from bench.table import print_rows
+
+    print_rows(f"entitlement lookups over HTTP ({os.cpu_count()} CPU(s); client and server "
+               "share them)", measure(args))
+    return 0
 
 
 def _free_port() -> int:
