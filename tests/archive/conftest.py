@@ -62,7 +62,7 @@ def seed(hub: Hub, tmp_path: Path, contracts: int = 3, *, end: date = date(2026,
     with hub.session() as s, s.begin():
         cust = customer(s, "Acme: Widgets / EU")
         for n in range(contracts):
-            contract(s, cust, f"C-{n}", end_date=end)
+            contract(s, cust, f"C-{n}", start_date=date(end.year, 1, 1), end_date=end)
         files = [(f"C-{n}", "executed") for n in range(contracts)] + \
             [("C-0", "certificate"), ("C-0", "draft")]
         for number, kind in files:

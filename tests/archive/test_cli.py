@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from core.archive.job import ArchiveJob
+from core.clock import FakeClock
 from core.hub import open_hub
 from core.sync.engine import run_cycle
 from core.sync.jobs import build_jobs
@@ -19,6 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def hub_dir(tmp_path: Path, drive) -> Path:
+    return make_hub_dir(tmp_path, drive)
+
+
+def make_hub_dir(tmp_path: Path, drive, seeded_at: FakeClock | None = None,
+                 end: date = date(2026, 3, 31)) -> Path:
     drive.write_key_file(tmp_path / "key.json")
     shutil.copy(ROOT / "mappings" / "drive_archive.yaml", tmp_path / "drive_archive.yaml")
     (tmp_path / "contracthub.yaml").write_text(f"""\
@@ -34,9 +41,9 @@ connections:
 syncs:
   - {{name: drive-archive, connection: drive, mapping: drive_archive.yaml, every: 10m}}
 """)
-    hub = open_hub(tmp_path / "contracthub.yaml")
+    hub = open_hub(tmp_path / "contracthub.yaml", clock=seeded_at)
     (tmp_path / "files").mkdir()
-    seed(hub, tmp_path / "files")
+    seed(hub, tmp_path / "files", end=end)
     hub.engine.dispose()
     return tmp_path
 
@@ -94,3 +101,22 @@ def test_the_daemon_path_builds_and_runs_an_archive_job(hub_dir, drive):
     finally:
         hub.engine.dispose()
     assert len(drive.files()) == 4
+
+
+def test_retention_purge_dry_run_then_apply(tmp_path, drive):
+    """Documents signed in 2015 under contracts that ended in 2014: past 7 and 10 years."""
+    where = make_hub_dir(tmp_path, drive, FakeClock(datetime(2015, 1, 10, tzinfo=UTC)),
+                         end=date(2014, 12, 31))
+    ok(where, "sync", "drive-archive")
+    assert len(drive.files()) == 4
+    planned = ok(where, "retention", "purge")
+    assert "4 document(s) past retention; run with --apply" in planned
+    assert "C-0 certificate v1 (retained until 2025-01-10; drive:" in planned
+    assert len(drive.files()) == 4 and (where / "blobs").exists()
+    applied = ok(where, "retention", "purge", "--apply")
+    assert applied.count(": purged") == 4
+    assert drive.files() == []
+    left = [p for p in (where / "blobs").rglob("*") if p.is_file()]
+    assert len(left) == 1  # the draft: drafts have no retention and are not purged
+    assert "nothing is past its retention period" in ok(where, "retention", "purge")
+    assert "pushed 0" in ok(where, "sync", "drive-archive")  # purged: not archived again
