@@ -106,8 +106,7 @@ class DriveStore:
                 if p != ROOT_ID and (parent is None or parent.mime_type != FOLDER):
                     raise DriveError(404, "notFound", f"File not found: {p}.",
                                      location="fileId")
-            mime = meta.get("mimeType") or ("application/octet-stream"
-                                             if content is not None else FOLDER)
+            mime = meta.get("mimeType") or "application/octet-stream"
             at = self._tick()
             f = DriveFile(id=secrets.token_urlsafe(24).replace("-", "x").replace("_", "y"),
                           name=str(meta.get("name") or "Untitled"), mime_type=mime,

@@ -239,3 +239,12 @@ def test_rate_limit_faults_carry_drive_bodies(drive, http, status, reason):
     assert err["code"] == status and err["errors"][0]["reason"] == reason
     assert err["errors"][0]["domain"] == "usageLimits"
     assert http.get(url(http, API + "/files")).status_code == 200
+
+
+def test_metadata_only_create_makes_an_empty_file_unless_a_folder(http):
+    empty = http.post(url(http, API + "/files"), params={"fields": "mimeType,size"},
+                      json={"name": "note"}).json()
+    assert empty == {"mimeType": "application/octet-stream", "size": "0"}
+    folder = http.post(url(http, API + "/files"), params={"fields": "mimeType,size"},
+                       json={"name": "F", "mimeType": FOLDER}).json()
+    assert folder == {"mimeType": FOLDER}
