@@ -9,8 +9,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.archive.engine import hub_blobs
+from core.archive.job import ArchiveJob
 from core.archive.models import ArchivedCopy, ArchiveIncident
 from core.archive.status import archive_lines, archive_status
+from core.documents import add_document
 from core.models import AuditEvent, Document
 from tests.archive.conftest import pdf_bytes, seed
 
@@ -183,3 +185,42 @@ def test_bytes_missing_from_the_store_are_reported_not_invented(hub, drive, cycl
     assert incident.action == "restore_failed" and "no longer matches" in incident.detail["error"]
     assert any("bytes are missing or altered" in line
                for line in archive_lines(archive_status(hub)))
+
+
+def test_a_folder_the_credentials_cannot_write_fails_the_run_clearly(hub, drive, make_drive,
+                                                                     archive_mapping, tmp_path):
+    seed(hub, tmp_path, contracts=1)
+    drive.add_fault(pattern=r"^POST /upload/drive/v3/files", status=403, body={"error": {
+        "code": 403, "message": "The user does not have sufficient permissions for this file.",
+        "errors": [{"domain": "global", "reason": "insufficientFilePermissions",
+                    "message": "no"}]}})
+    job = ArchiveJob("drive-archive", archive_mapping, make_drive())
+    result = job.run_cycle(hub)
+    assert result.status == "failed"
+    assert "403 insufficientFilePermissions to files.create" in result.error
+    with hub.session() as s:
+        assert s.scalars(select(ArchivedCopy)).all() == []
+
+
+def test_a_large_upload_that_never_completes_is_not_recorded(hub, drive, make_drive,
+                                                             archive_mapping, tmp_path):
+    seed(hub, tmp_path, contracts=1)
+    big = pdf_bytes("C-0", "executed", 2) + bytes(700 * 1024)
+    (tmp_path / "v2.pdf").write_bytes(big)
+    with hub.session() as s, s.begin():
+        doc, _ = add_document(s, hub_blobs(hub), "C-0", tmp_path / "v2.pdf", kind="executed",
+                              actor="legal", now=hub.clock.now())
+        v2 = doc.id
+    conn = make_drive(resumable_above_bytes=256 * 1024)
+    drive.add_fault(pattern=r"^PUT /upload/drive/v3/files", status=503, after=1)
+    result = ArchiveJob("drive-archive", archive_mapping, conn).run_cycle(hub)
+    assert result.status == "failed"
+    with hub.session() as s:
+        assert s.scalar(select(ArchivedCopy).where(ArchivedCopy.document_id == v2)) is None
+    drive.faults.clear_rules()
+    retry = ArchiveJob("drive-archive", archive_mapping, conn).run_cycle(hub)
+    assert retry.status == "ok" and retry.counts.pushed == 1
+    stored = [f for f in drive.files()
+              if f.app_properties.get("contracthub_document") == str(v2)]
+    assert len(stored) == 1 and stored[0].content == big
+    assert drive.path_of(stored[0].id).endswith("C-0/C-0-executed-v2.pdf")
