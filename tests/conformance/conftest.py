@@ -10,6 +10,7 @@ from core.clock import FakeClock
 from sandbox.jira.emulator import JiraEmulator
 from sandbox.salesforce import SalesforceEmulator
 from tests.conformance.harness import Harness
+from tests.conformance.test_dynamics import dynamics_harness
 
 
 def memory_harness(request: pytest.FixtureRequest) -> Harness:
@@ -100,6 +101,7 @@ def jira_harness(mode: str):
 
 HARNESSES = {"memory": memory_harness, "salesforce": salesforce_harness,
              "jira_cloud": jira_harness("cloud"), "jira_dc": jira_harness("datacenter")}
+HARNESSES["dynamics"] = dynamics_harness
 
 
 CONNECTOR_TYPES = {"jira_cloud": "jira", "jira_dc": "jira"}

@@ -1,7 +1,9 @@
-"""The conformance suite for the Dynamics 365 connector: built by its entry point, signed in
+"""The Dynamics 365 connector in the conformance suite: built by its entry point, signed in
 through msal against the identity emulator, real HTTPS to the Dataverse emulator.
 
-The suite's tests are imported here and run with this module's ``harness``.
+``dynamics_harness`` is registered in ``HARNESSES`` (conftest), so every suite test in
+``test_conformance`` runs on it as ``[dynamics]``; the test here checks the harness is what
+it claims to be.
 """
 
 from __future__ import annotations
@@ -12,16 +14,15 @@ from connectors.base import load_connector
 from core.clock import FakeClock
 from sandbox.dataverse import DataverseEmulator
 from tests.conformance.harness import Harness
-from tests.conformance.test_conformance import *  # noqa: F401,F403
 
 
-@pytest.fixture
-def harness(request: pytest.FixtureRequest) -> Harness:
+def dynamics_harness(request: pytest.FixtureRequest) -> Harness:
     clock = FakeClock()
     emu = DataverseEmulator.with_identity(clock)
     request.addfinalizer(emu.stop)
     conn = load_connector("dynamics", name="dynamics", clock=clock,
                           settings=emu.connection_settings())
+    request.node.dataverse = emu  # for tests that look at the wire
 
     def set_page(n: int) -> None:
         conn.page_size = n  # type: ignore[attr-defined]
@@ -36,3 +37,12 @@ def harness(request: pytest.FixtureRequest) -> Harness:
         advance=clock.advance, set_page_size=set_page,
         remote_count=lambda: len(emu.store.all("account")),
         read_calls=lambda: conn.calls.counts.get("read", 0))  # type: ignore[attr-defined]
+
+
+def test_the_dynamics_harness_signs_in_through_msal_over_https(request):
+    h = dynamics_harness(request)
+    h.connector.check()
+    emu = request.node.dataverse
+    assert emu.identity.calls.count(r"POST /.*/oauth2/v2.0/token") == 1
+    assert emu.calls.statuses(r"GET /api/data/v9.2/WhoAmI") == [200]
+    assert type(h.connector).__module__ == "connectors.dynamics.connector"
