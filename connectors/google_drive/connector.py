@@ -89,16 +89,21 @@ class GoogleDriveConnector:
                           trashed=bool(meta.get("trashed")))
 
     def find(self, properties: Mapping[str, str]) -> StoredFile | None:
+        meta = self.client.retry("files.list", lambda: self._find_meta(properties))
+        return self._stored(meta) if meta is not None else None
+
+    def _find_meta(self, properties: Mapping[str, str]) -> dict[str, Any] | None:
+        """One files.list (no retry of its own): the oldest live file with the properties."""
         if not properties:
             raise ValueError("find needs at least one property")
         clauses = [f"appProperties has {{ key={quote(k)} and value={quote(str(v))} }}"
                    for k, v in sorted(properties.items())]
         q = " and ".join(clauses + ["trashed = false"])
-        found = self.client.run("files.list", lambda: self.client.files.list(
-            q=q, fields=f"files({FILE_FIELDS},createdTime)", orderBy="createdTime",
-            pageSize=10))
+        found = self.client.files.list(q=q, fields=f"files({FILE_FIELDS},createdTime)",
+                                       orderBy="createdTime", pageSize=10
+                                       ).execute(num_retries=0)
         files = found.get("files", [])
-        return self._stored(files[0]) if files else None
+        return dict(files[0]) if files else None
 
     def put(self, path: str, content: bytes, properties: Mapping[str, str], *,
             media_type: str = "application/pdf") -> StoredFile:
@@ -116,13 +121,23 @@ class GoogleDriveConnector:
         folder = self.tree.ensure(parts[:-1])
         body = {"name": parts[-1], "parents": [folder], "mimeType": media_type,
                 "appProperties": dict(properties)}
-        big = len(content) > self.settings.resumable_above_bytes
-        meta = self._upload_resumable(body, content, media_type) if big else \
-            self.client.run("files.create", lambda: self.client.files.create(
-                body=body, fields=FILE_FIELDS,
-                media_body=MediaIoBaseUpload(io.BytesIO(content), mimetype=media_type,
-                                             resumable=False)))
-        return self._stored(meta, "/".join(parts))
+        if len(content) > self.settings.resumable_above_bytes:
+            return self._stored(self._upload_resumable(body, content, media_type),
+                                "/".join(parts))
+        tries = 0
+
+        def create() -> dict[str, Any]:
+            nonlocal tries
+            tries += 1
+            if tries > 1:  # the failed try may have created the file after all
+                earlier = self._find_meta(properties)
+                if earlier is not None:
+                    return earlier
+            return dict(self.client.files.create(
+                body=body, fields=FILE_FIELDS, media_body=MediaIoBaseUpload(
+                    io.BytesIO(content), mimetype=media_type, resumable=False)
+            ).execute(num_retries=0))
+        return self._stored(self.client.retry("files.create", create), "/".join(parts))
 
     def _upload_resumable(self, body: Mapping[str, Any], content: bytes,
                           media_type: str) -> dict[str, Any]:

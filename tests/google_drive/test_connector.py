@@ -106,3 +106,28 @@ def test_missing_file_is_none_for_get_and_not_found_for_fetch(make_drive):
     assert conn.get("0" * 28) is None
     with pytest.raises(NotFound):
         conn.fetch("0" * 28)
+
+
+def test_a_create_whose_answer_was_lost_is_not_made_twice(make_drive, drive):
+    """Drive created the file but the answer never arrived (a 503 after the fact):
+    the retry finds the file by its properties instead of uploading again."""
+    inner = drive.faults.app
+    lost = {"left": 1}
+
+    def answer_lost(environ, start_response):
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].startswith("/upload") \
+                and lost["left"]:
+            lost["left"] -= 1
+            b"".join(inner(environ, lambda *a, **k: None))  # Drive does the work...
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [b'{"error": {"code": 503, "message": "Backend Error", "errors": []}}']
+        return inner(environ, start_response)
+
+    conn = make_drive()
+    conn.check()
+    drive.faults.app = answer_lost
+    try:
+        stored = conn.put("A/lost.pdf", pdf(3), props(3, pdf(3)))
+    finally:
+        drive.faults.app = inner
+    assert [f.id for f in drive.files()] == [stored.remote_id]
