@@ -108,6 +108,8 @@ def archive_pending(hub: Hub, connection: str, connector: StorageConnector,
             assert doc is not None and contract is not None
             try:
                 stored = connector.find(properties(doc))
+                if stored is not None and _other_bytes(stored.content_tag, doc.sha256):
+                    stored = None  # it claims our properties but holds other bytes
                 if stored is None:
                     stored = connector.put(path, blobs.read(doc.sha256), properties(doc),
                                            media_type=doc.media_type)
@@ -130,6 +132,12 @@ def archive_pending(hub: Hub, connection: str, connector: StorageConnector,
                          payload={"document_id": doc.id, "connection": connection,
                                   "remote_id": stored.remote_id, "path": stored.path,
                                   "sha256": doc.sha256})
+
+
+def _other_bytes(content_tag: str, sha256: str) -> bool:
+    """A content tag that is a SHA-256 (Drive's sha256Checksum) and not the document's."""
+    tag = content_tag.lower()
+    return len(tag) == 64 and all(c in "0123456789abcdef" for c in tag) and tag != sha256
 
 
 def guard(hub: Hub, connection: str, connector: StorageConnector, mapping: ArchiveMapping,

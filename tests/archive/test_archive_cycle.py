@@ -224,3 +224,25 @@ def test_a_large_upload_that_never_completes_is_not_recorded(hub, drive, make_dr
               if f.app_properties.get("contracthub_document") == str(v2)]
     assert len(stored) == 1 and stored[0].content == big
     assert drive.path_of(stored[0].id).endswith("C-0/C-0-executed-v2.pdf")
+
+
+def test_a_copy_with_our_properties_but_other_bytes_is_not_taken_for_ours(hub, drive, cycle,
+                                                                          tmp_path):
+    """After the records are lost, a content-replaced file still carries the document's
+    properties: find() sees it, its sha256 says it is not the document."""
+    ids = seed(hub, tmp_path, contracts=1)
+    cycle()
+    with hub.session() as s, s.begin():
+        copy = s.scalar(select(ArchivedCopy).where(
+            ArchivedCopy.document_id == ids["C-0 executed"]))
+        forged_id = copy.remote_id
+        for c in s.scalars(select(ArchivedCopy)):
+            s.delete(c)
+    drive.replace_content(forged_id, b"%PDF-1.7 forged")
+    again = cycle()
+    assert (again.uploaded, again.found) == (1, 1)
+    with hub.session() as s:
+        now = s.scalar(select(ArchivedCopy).where(
+            ArchivedCopy.document_id == ids["C-0 executed"]))
+    assert now.remote_id != forged_id
+    assert drive.store.get(now.remote_id).content == pdf_bytes("C-0", "executed")
