@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.changes import ENTITY_CLASSES
 from core.sync_models import Conflict, Cursor, DeadLetter, Link
+
+T = TypeVar("T")
 
 DEAD_LETTER_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
                        timedelta(hours=2), timedelta(hours=12))
@@ -84,6 +87,7 @@ def dead_letter(s: Session, *, sync: str, direction: str, key: str, record: dict
         dl = DeadLetter(sync=sync, direction=direction, record_key=key, attempts=0,
                         created_at=now)
         s.add(dl)
+    _forget(s, ("dead letters", sync, direction))
     dl.attempts += 1
     dl.record, dl.error_code, dl.error = audit.jsonable(record), code, error
     dl.resolved_at = None
@@ -93,6 +97,12 @@ def dead_letter(s: Session, *, sync: str, direction: str, key: str, record: dict
 
 
 def resolve_dead_letter(s: Session, sync: str, direction: str, key: str, now: datetime) -> None:
+    unresolved = _memo(s, ("dead letters", sync, direction), lambda: frozenset(s.scalars(
+        select(DeadLetter.record_key).where(DeadLetter.sync == sync,
+                                            DeadLetter.direction == direction,
+                                            DeadLetter.resolved_at.is_(None)))))
+    if unresolved is not None and key not in unresolved:
+        return  # the common case: a record that never failed costs no query
     dl = s.scalar(select(DeadLetter).where(DeadLetter.sync == sync,
                                            DeadLetter.direction == direction,
                                            DeadLetter.record_key == key,
@@ -102,9 +112,44 @@ def resolve_dead_letter(s: Session, sync: str, direction: str, key: str, now: da
 
 
 def pending_conflict_fields(s: Session, sync: str, local_id: str) -> frozenset[str]:
+    def load() -> dict[str, frozenset[str]]:
+        held: dict[str, set[str]] = {}
+        for lid, field in s.execute(select(Conflict.local_id, Conflict.field).where(
+                Conflict.sync == sync, Conflict.outcome == "pending")):
+            held.setdefault(lid, set()).add(field)
+        return {lid: frozenset(fields) for lid, fields in held.items()}
+
+    held = _memo(s, ("pending conflicts", sync), load)
+    if held is not None:
+        return held.get(str(local_id), frozenset())
     return frozenset(s.scalars(select(Conflict.field).where(
         Conflict.sync == sync, Conflict.local_id == str(local_id),
         Conflict.outcome == "pending")))
+
+
+# Per-transaction memos of the few rows every record would otherwise ask about (a
+# sync's unresolved dead letters, its conflicts held for a person), so a page of
+# records costs one query for them, not one per record. A memo lives as long as the
+# session's root transaction and is dropped whenever this module writes such a row.
+_MEMO = "core.sync.state memo"
+
+
+def _memo(s: Session, key: tuple[str, ...], load: Callable[[], T]) -> T | None:
+    tx = s.get_transaction()
+    if tx is None:
+        return None
+    owner, memo = s.info.get(_MEMO, (None, {}))
+    if owner is not tx:
+        memo = {}
+        s.info[_MEMO] = (tx, memo)
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _forget(s: Session, key: tuple[str, ...]) -> None:
+    _, memo = s.info.get(_MEMO, (None, {}))
+    memo.pop(key, None)
 
 
 def record_conflict(s: Session, *, sync: str, entity: str, local_id: str, remote_id: str,
@@ -115,6 +160,7 @@ def record_conflict(s: Session, *, sync: str, entity: str, local_id: str, remote
                  outcome=outcome, created_at=now,
                  resolved_at=None if outcome == "pending" else now)
     s.add(c)
+    _forget(s, ("pending conflicts", sync))
     audit.append(s, at=now, actor=actor, action="sync.conflict", entity=entity,
                  entity_id=local_id, payload={"sync": sync, "field": field, "base": base,
                                               "local": local, "remote": remote,
