@@ -131,3 +131,17 @@ def test_a_create_whose_answer_was_lost_is_not_made_twice(make_drive, drive):
     finally:
         drive.faults.app = inner
     assert [f.id for f in drive.files()] == [stored.remote_id]
+
+
+def test_the_sandbox_launcher_gives_a_working_connection(drive_clock):
+    from sandbox.google_drive.launch import launch_drive
+
+    running = launch_drive(drive_clock)
+    try:
+        settings = {**running.settings, "ca_bundle": running.emulator.ca_bundle}
+        conn = GoogleDriveConnector(name=running.name, settings=settings, clock=drive_clock)
+        conn.check()
+        assert [f.name for f in running.emulator.folders()] == ["ContractHub Archive"]
+        assert running.syncs == [("drive-archive", "drive_archive.yaml")]
+    finally:
+        running.stop()
