@@ -173,3 +173,27 @@ def _retention(raw: Any, add: Any) -> tuple[Period, dict[str, Period]]:
         else:
             by_kind[str(kind)] = period
     return default or Period(7, "y"), by_kind
+
+
+def check_archive_file(file: str, sync_connection: str | None,
+                       connections: dict[str, Any]) -> tuple[list[Problem], str]:
+    """``contracthub mappings validate`` for an archive mapping: (problems, what was checked),
+    the shape of ``core.cli.mappings_cmd.check_file``."""
+    try:
+        mapping = load_archive_mapping(Path(file))
+    except MappingError as exc:
+        return exc.problems, ""
+    src = parse_yaml(Path(file).read_text(encoding="utf-8"))
+    line, col = locate(src.locations, ("archive", "connection"))
+
+    def at(message: str, hint: str) -> list[Problem]:
+        return [Problem(file, line, col, "archive.connection", message, hint)]
+    if sync_connection is not None and mapping.connection != sync_connection:
+        return at(f"connection is {mapping.connection!r} but the sync using this file uses "
+                  f"{sync_connection!r}", f"use connection: {sync_connection}"), ""
+    settings = connections.get(mapping.connection)
+    if settings is None:
+        return at(f"connection {mapping.connection!r} is not configured",
+                  f"configured: {', '.join(sorted(connections)) or 'none'}"), ""
+    return [], (f"archive of {', '.join(mapping.kinds)} documents to connection "
+                f"{mapping.connection!r} ({settings.get('type')})")

@@ -93,3 +93,17 @@ def test_periods_count_calendar_months_and_years():
     assert Period(1, "y").after(start) == datetime(2025, 2, 28, tzinfo=UTC)
     assert Period(18, "m").after(start) == datetime(2025, 8, 29, tzinfo=UTC)
     assert Period(90, "d").after(start) == datetime(2024, 5, 29, tzinfo=UTC)
+
+
+def test_check_archive_file_for_mappings_validate(tmp_path):
+    from core.archive.mapping import check_archive_file
+
+    shipped = str(ROOT / "mappings" / "drive_archive.yaml")
+    problems, note = check_archive_file(shipped, "drive", {"drive": {"type": "google_drive"}})
+    assert problems == [] and "to connection 'drive' (google_drive)" in note
+    problems, _ = check_archive_file(shipped, "gdrive", {"drive": {"type": "google_drive"}})
+    assert [str(p) for p in problems] == [
+        f"{shipped}:5:15: archive.connection: connection is 'drive' but the sync using this "
+        "file uses 'gdrive' (use connection: gdrive)"]
+    problems, _ = check_archive_file(shipped, None, {})
+    assert "connection 'drive' is not configured" in str(problems[0])
