@@ -58,6 +58,9 @@ class ArchiveJob:
                 result.error = "; ".join(done.failed[:3])
         except (ConnectorError, ConfigError) as exc:
             result.status, result.error = "failed", exc.user_message
+        except Exception as exc:  # recorded on the run row, then re-raised for the log
+            result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+            raise
         finally:
             counts.api_calls = (calls.total if calls is not None else 0) - before
             _close(hub, run_id, result)
