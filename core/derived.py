@@ -18,6 +18,7 @@ renewal_date is the earliest end date among the contracts in force.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,12 +31,17 @@ from core.sla import evaluate_ticket
 from core.sync_models import Cursor
 
 PASS_KEY = "__derived__"
+CHUNK = 500
 FUTURE_STATUSES = ("draft", "pending_approval", "approved", "out_for_signature", "active")
 
 
-def customer_fields(session: Session, customer: Customer, now: datetime) -> dict[str, Any]:
-    ent = resolve(session, customer, now)
-    contracts = session.scalars(select(Contract).where(Contract.customer_id == customer.id)).all()
+def customer_fields(session: Session, customer: Customer, now: datetime,
+                    contracts: Sequence[Contract] | None = None) -> dict[str, Any]:
+    """``contracts``: the customer's, in number order, when the caller has them loaded."""
+    if contracts is None:
+        contracts = session.scalars(select(Contract).where(
+            Contract.customer_id == customer.id).order_by(Contract.number)).all()
+    ent = resolve(session, customer, now, contracts)
     if ent.entitled:
         status = "active"
     elif any(term_window(c)[0] > now and c.status in FUTURE_STATUSES for c in contracts):
@@ -68,16 +74,21 @@ def refresh_customers(session: Session, now: datetime, ids: set[int] | None = No
     """Recompute the derived fields; write only those that differ. Returns customers changed."""
     expire_contracts(session, now, ids)
     session.flush()
-    q = select(Customer)
+    q = select(Customer).order_by(Customer.id)
     if ids is not None:
         q = q.where(Customer.id.in_(ids))
     changed = 0
-    for cust in session.scalars(q):
-        values = customer_fields(session, cust, now)
-        diff = {k: v for k, v in values.items() if getattr(cust, k) != v}
-        for k, v in diff.items():
-            setattr(cust, k, v)
-        changed += bool(diff)
+    for chunk in session.scalars(q).partitions(CHUNK):  # contracts: one query per chunk
+        by_customer: dict[int, list[Contract]] = {c.id: [] for c in chunk}
+        for contract in session.scalars(select(Contract).where(
+                Contract.customer_id.in_(list(by_customer))).order_by(Contract.number)):
+            by_customer[contract.customer_id].append(contract)
+        for cust in chunk:
+            values = customer_fields(session, cust, now, by_customer[cust.id])
+            diff = {k: v for k, v in values.items() if getattr(cust, k) != v}
+            for k, v in diff.items():
+                setattr(cust, k, v)
+            changed += bool(diff)
     return changed
 
 

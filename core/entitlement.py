@@ -163,10 +163,12 @@ class ContractTerms:
 UsedCounts = Callable[[list[Any]], Mapping[int, int]]
 
 
-def resolve(session: Session, customer: Customer, at: datetime) -> Entitlement:
-    contracts = session.scalars(
-        select(Contract).where(Contract.customer_id == customer.id).order_by(Contract.number)
-    ).all()
+def resolve(session: Session, customer: Customer, at: datetime,
+            contracts: Sequence[Contract] | None = None) -> Entitlement:
+    """``contracts``: the customer's, in number order, when the caller has them loaded."""
+    if contracts is None:
+        contracts = session.scalars(select(Contract).where(
+            Contract.customer_id == customer.id).order_by(Contract.number)).all()
     return decide(customer.id, customer.name, contracts, at,
                   lambda capped: _used_counts(session, capped))
 
