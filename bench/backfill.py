@@ -22,7 +22,9 @@ N in a fresh store, as ratios of calls and of wall time.
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import sys
 from typing import Any
 
 from bench.idle import idle_rows
@@ -68,11 +70,19 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
                     answer = run_phase(rig, [sync])
                     _check(answer["results"][0], sizes[sync], push)
                     rows.append(_row(f"{n:,}", answer, sizes[sync], push))
+                    _progress(rows[-1])
             if args.idle:
                 rows += idle_rows(n, run_phase(rig, SYNCS, repeat=args.idle), args.idle)
+                _progress(*rows[-3:])
     if args.per_record:
         rows += per_record(args.store, args.per_record)
     return rows
+
+
+def _progress(*rows: dict[str, Any]) -> None:
+    """Each figure on stderr as it is measured (a long run keeps what it got)."""
+    for r in rows:
+        print(json.dumps(r), file=sys.stderr, flush=True)
 
 
 def _check(r: dict[str, Any], n: int, push: bool) -> None:
