@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import create_engine, text
@@ -29,7 +30,12 @@ from core.mapping import MappingError
 from core.sync.admin import AdminError
 
 log = logging.getLogger("contracthub.api")
-POOL_SIZE, POOL_OVERFLOW = 16, 24  # per worker: as many as its 40 threads (one each)
+# Per worker: how many requests run store work at once (the rest wait their turn on the
+# event loop, first come first served), and a pooled connection for each. More threads
+# than cores only take turns at the GIL, which stretches every request in flight and
+# makes the slowest ones very slow; a few keep a core busy while others wait on the store.
+THREADS = 8
+POOL_SIZE, POOL_OVERFLOW = THREADS, 2
 
 DESCRIPTION = """\
 Entitlement lookups and sync administration for contracthub.
@@ -103,6 +109,7 @@ def create_app(hub: Hub, *, dispose_on_shutdown: bool = False) -> Any:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
         yield
         if dispose_on_shutdown:
             hub.engine.dispose()
