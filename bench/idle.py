@@ -3,8 +3,10 @@
 For each size (default 1k and 100k contracts, two per customer) the store is
 synced for real (push, then a read-back so every link is confirmed), then
 ``--cycles`` rounds of both syncs run in a fresh child process (bench.rig) with
-nothing changed on either side. Per cycle: API calls the emulator answered,
-SQL statements sent to the store, and CPU time of the engine's process.
+nothing changed on either side. Per cycle: API calls (the changes query, and
+getDeleted when a whole minute has passed since the last one: Salesforce counts
+deletions by the minute), SQL statements sent to the store, and CPU time of the
+engine's process (the emulator runs in another one).
 
 Target: at most one read call per synced object, and CPU (and statements) flat
 from 1k to 100k contracts.

@@ -3,7 +3,7 @@
 Not a measurement: sizes are tiny and nothing is timed. It checks what the
 figures must be whatever the machine: write calls are ceil(N/200), reads
 ceil(N/2000), the per-record baseline makes one call per record, an idle cycle
-one read per synced object, and lookups answer 200.
+one query per synced object, and lookups answer 200.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ def test_backfill_idle_and_per_record_figures_add_up():
     baseline = next(r for r in rows if r["benchmark"] == "per-record")
     assert (baseline["calls"], baseline["min calls"]) == (per_record, 1)
     idle = [r for r in rows if r["benchmark"] == "idle"]
-    assert [r["calls/cycle"] for r in idle] == ["1.0", "1.0", "2.0"]
+    # one query per object and cycle; getDeleted only when a whole minute has passed
+    assert idle[-1]["calls/cycle"] == "2.0"
+    assert all(1.0 <= float(r["calls/cycle"]) <= 1.5 for r in idle[:2]), idle
 
 
 def test_lookup_answers_over_http():
