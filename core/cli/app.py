@@ -52,9 +52,14 @@ def _root(ctx: typer.Context,
 
 
 def hub_from(ctx: typer.Context, **kw: Any) -> Hub:
+    """The hub for a command, once the acting user's role allows the command
+    (core/cli/access.py); refused with one line otherwise."""
+    from core.cli import access
+
     hub = open_hub(ctx.obj.get("config") if ctx.obj else None, **kw)
     if ctx.obj and ctx.obj.get("as"):
         hub.config = hub.config.model_copy(update={"actor": ctx.obj["as"]})
+    access.check(hub.config, hub.config.actor, access.command_path(ctx))
     return hub
 
 

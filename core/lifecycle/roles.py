@@ -48,8 +48,13 @@ ACTIONS: dict[str, frozenset[str]] = {
 
 
 def role_of(config: Any, actor: str) -> str | None:
-    """The actor's role from ``config.users``, or None (which is denied)."""
+    """The actor's role from ``config.users``, or None (which is denied).
+
+    A config without any ``users:`` is a single-operator hub: its ``actor`` is
+    the admin and nobody else has a role."""
     users = getattr(config, "users", None) or {}
+    if not users:  # a single-operator hub (no users: section): its actor is the admin
+        return "admin" if actor == getattr(config, "actor", None) else None
     role = users.get(actor)
     return role if role in ROLES else None
 

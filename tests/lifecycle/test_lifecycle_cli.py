@@ -25,7 +25,7 @@ FIELDS = ["--field", "customer_signatory=Jane Doe", "--field", "customer_signato
 @pytest.fixture
 def hub_dir(tmp_path: Path) -> Path:
     (tmp_path / "contracthub.yaml").write_text(CONFIG)
-    ok(tmp_path, "contracts", "import", str(EXAMPLE_CSV))
+    ok(tmp_path, "--as", "ada", "contracts", "import", str(EXAMPLE_CSV))
     return tmp_path
 
 

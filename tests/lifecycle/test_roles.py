@@ -22,7 +22,10 @@ def test_roles_are_the_five_of_the_issue() -> None:
 def test_role_comes_from_users_and_an_unlisted_person_has_none() -> None:
     assert role_of(CFG, "lee") == "legal"
     assert role_of(CFG, "mallory") is None
-    assert role_of(HubConfig(), "admin") is None  # the default actor has no role until listed
+    # a hub without users: is run by its actor alone, as admin; nobody else has a role
+    assert role_of(HubConfig(), "admin") == "admin"
+    assert role_of(HubConfig(), "mallory") is None
+    assert role_of(HubConfig(actor="ops", users={"lee": "legal"}), "ops") is None
 
 
 @pytest.mark.parametrize("actor,allowed", [("lee", True), ("ada", True), ("sam", False),
