@@ -110,9 +110,16 @@ def _sharepoint(clock: Any) -> Running:
     return launch_sharepoint(clock)  # type: ignore[no-any-return]
 
 
+def _drive(clock: Any) -> Running:
+    from sandbox.google_drive.launch import launch_drive
+
+    return launch_drive(clock)  # type: ignore[no-any-return]
+
+
 Launcher = Callable[[Any], Running]
 LAUNCHERS: dict[str, Launcher] = {"salesforce": _salesforce, "jira": _jira,
-                                  "dynamics": _dynamics, "sharepoint": _sharepoint}
+                                  "dynamics": _dynamics, "sharepoint": _sharepoint,
+                                  "drive": _drive}
 
 
 def start_sandbox(clock: Any = None, only: Iterable[str] | None = None) -> Sandbox:

@@ -61,9 +61,29 @@ def problems_body(problems: list[Problem], detail: str) -> dict[str, Any]:
             "details": [problem_dict(p) for p in problems]}
 
 
+def _archive_check(cfg: HubConfig, text: str, filename: str, connection: str | None
+                   ) -> tuple[list[Problem], str] | None:
+    """An archive mapping (top-level ``archive:``) is checked as such, or None."""
+    import tempfile
+    from pathlib import Path
+
+    from core.archive.mapping import check_archive_file, is_archive_mapping
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(filename).name
+        path.write_text(text, encoding="utf-8")
+        if not is_archive_mapping(path):
+            return None
+        problems, detail = check_archive_file(str(path), connection, cfg.connections)
+    return [dataclasses.replace(p, path=filename) for p in problems], detail
+
+
 def check_text(cfg: HubConfig, text: str, filename: str, connection: str | None,
                clock: Any = None) -> tuple[list[Problem], str]:
     """The problems of a mapping's text, and what was checked."""
+    archive = _archive_check(cfg, text, filename, connection)
+    if archive is not None:
+        return archive
     try:
         mapping = load_mapping_text(text, filename)
     except MappingError as exc:

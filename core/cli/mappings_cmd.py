@@ -44,6 +44,10 @@ def configured_files(cfg: HubConfig) -> list[tuple[str, str | None]]:
 def check_file(cfg: HubConfig, file: str, sync_connection: str | None
                ) -> tuple[list[Problem], str]:
     """The problems of one file, and a note on what was checked."""
+    from core.archive.mapping import check_archive_file, is_archive_mapping
+
+    if is_archive_mapping(Path(file)):
+        return check_archive_file(file, sync_connection, cfg.connections)
     try:
         mapping = load_mapping(file)
     except MappingError as exc:
