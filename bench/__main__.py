@@ -14,6 +14,7 @@ import os
 import platform
 import sys
 import time
+from typing import Any
 
 from bench.table import print_rows
 
@@ -49,8 +50,17 @@ def run_all(p: argparse.ArgumentParser) -> int:
         print(f"bench {name} {' '.join(mod.QUICK)} ...", file=sys.stderr, flush=True)
         rows += mod.measure(args)
     print_rows(f"contracthub benchmarks (bounded sizes; {os.cpu_count()} CPU(s), Python "
-               f"{platform.python_version()}, {time.perf_counter() - t0:.0f} s)", rows)
+               f"{platform.python_version()}, {time.perf_counter() - t0:.0f} s)",
+               [compact(r) for r in rows])
     return 0
+
+
+def compact(row: dict[str, Any]) -> dict[str, Any]:
+    """One benchmark's row in the shared table: its own columns as ``name value`` pairs."""
+    figures = "; ".join(f"{k} {v}" for k, v in row.items()
+                        if k not in ("benchmark", "case", "note") and v not in ("", None))
+    return {"benchmark": row["benchmark"], "case": row["case"], "figures": figures,
+            "note": row.get("note", "")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -276,8 +276,8 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
                          "req/s": f"{len(ms) / elapsed:.0f}", "p50 ms": f"{_pct(ms, .5):.2f}",
                          "p90 ms": f"{_pct(ms, .9):.2f}", "p99 ms": f"{_pct(ms, .99):.2f}",
                          "max ms": f"{(ms[-1] if ms else 0):.2f}",
-                         "note": f"{args.workers} server worker(s), client {args.client}; "
-                                 f"load {load:.1f} before"})
+                         "note": f"{args.workers} workers, {args.client} client, "
+                                 f"load {load:.1f}"})
         return rows
     finally:
         if proc is not None:

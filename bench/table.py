@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+TEXT = ("benchmark", "case", "figures", "note")
+
 
 def columns_of(rows: list[dict[str, Any]]) -> list[str]:
     cols: list[str] = []
@@ -19,7 +21,7 @@ def print_rows(title: str, rows: list[dict[str, Any]], console: Console | None =
     table = Table(title=title)
     cols = columns_of(rows)
     for c in cols:
-        table.add_column(c, justify="left" if c in ("benchmark", "case", "note") else "right")
+        table.add_column(c, justify="left" if c in TEXT else "right")
     for r in rows:
         table.add_row(*(str(r.get(c, "")) for c in cols))
     if console is None:
