@@ -114,9 +114,9 @@ def salesforce_rig(store: str = "sqlite") -> Iterator[Rig]:
 def seed(url: str, contracts: int, *, each: int = 2, tickets_every: int = 0) -> int:
     """``contracts`` contracts, ``each`` per customer, bulk-inserted in chunks (as rows
     already in the store before the syncs were configured); returns customers. Terms are
-    spread over ~2.5 years around today, so some start or end near any day (and some have
-    ended: the first cycle expires them). ``tickets_every``: an open ticket for every
-    that many contracts."""
+    spread over ~2.5 years around today, so some start or end near any day; those already
+    ended are ``expired``, as the hub's own daily pass would have left them.
+    ``tickets_every``: an open ticket for every that many contracts."""
     from sqlalchemy import insert
 
     from core.db import open_store, session_factory
@@ -140,12 +140,12 @@ def seed(url: str, contracts: int, *, each: int = 2, tickets_every: int = 0) -> 
                     for j in range(min(each, contracts - made)):
                         made += 1
                         start = today - timedelta(days=(made * 7) % 900)
+                        end = start + timedelta(days=365 + (made * 13) % 730)
                         rows.append({
                             "number": f"B-{i:06d}-{j}", "customer_id": cid, "kind": "support",
-                            "status": "active", "tier": TIERS[(i + j) % len(TIERS)],
-                            "start_date": start,
-                            "end_date": start + timedelta(days=365 + (made * 13) % 730),
-                            "updated_at": now})
+                            "status": "active" if end >= today else "expired",
+                            "tier": TIERS[(i + j) % len(TIERS)], "start_date": start,
+                            "end_date": end, "updated_at": now})
                 if not rows:
                     continue
                 cids = s.scalars(insert(Contract).returning(
