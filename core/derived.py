@@ -18,7 +18,7 @@ renewal_date is the earliest end date among the contracts in force.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,8 +57,9 @@ def customer_fields(session: Session, customer: Customer, now: datetime,
 
 
 def expire_contracts(session: Session, now: datetime, ids: set[int] | None = None) -> int:
+    # an end_date after today (UTC) cannot have ended anywhere yet: zones reach UTC+14 only
     q = select(Contract).where(Contract.status == "active", Contract.end_date.is_not(None),
-                               Contract.auto_renew.is_(False))
+                               Contract.end_date <= now.date(), Contract.auto_renew.is_(False))
     if ids is not None:
         q = q.where(Contract.customer_id.in_(ids))
     n = 0
@@ -74,11 +75,8 @@ def refresh_customers(session: Session, now: datetime, ids: set[int] | None = No
     """Recompute the derived fields; write only those that differ. Returns customers changed."""
     expire_contracts(session, now, ids)
     session.flush()
-    q = select(Customer).order_by(Customer.id)
-    if ids is not None:
-        q = q.where(Customer.id.in_(ids))
     changed = 0
-    for chunk in session.scalars(q).partitions(CHUNK):  # contracts: one query per chunk
+    for chunk in _customer_chunks(session, ids):  # contracts: one query per chunk
         by_customer: dict[int, list[Contract]] = {c.id: [] for c in chunk}
         for contract in session.scalars(select(Contract).where(
                 Contract.customer_id.in_(list(by_customer))).order_by(Contract.number)):
@@ -89,7 +87,23 @@ def refresh_customers(session: Session, now: datetime, ids: set[int] | None = No
             for k, v in diff.items():
                 setattr(cust, k, v)
             changed += bool(diff)
+        session.flush()  # written: the chunk's rows can leave memory before the next one
     return changed
+
+
+def _customer_chunks(session: Session, ids: set[int] | None) -> Iterator[Sequence[Customer]]:
+    """Customers in id order, ``CHUNK`` at a time (every one when ``ids`` is None)."""
+    if ids is not None:
+        wanted = sorted(ids)
+        for i in range(0, len(wanted), CHUNK):
+            yield session.scalars(select(Customer).where(
+                Customer.id.in_(wanted[i:i + CHUNK])).order_by(Customer.id)).all()
+        return
+    last = 0
+    while chunk := session.scalars(select(Customer).where(Customer.id > last)
+                                   .order_by(Customer.id).limit(CHUNK)).all():
+        yield chunk
+        last = chunk[-1].id
 
 
 def customers_due(session: Session, since: datetime, now: datetime) -> set[int]:
