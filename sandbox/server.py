@@ -4,6 +4,11 @@
 presents the sandbox certificate (``sandbox.tls``) and serves requests on
 threads until ``stop()``. ``base_url`` is ``https://127.0.0.1:PORT`` (no
 trailing slash); ``ca_bundle`` is the CA file a client must trust.
+
+The server is cheroot (CherryPy's WSGI server): unlike werkzeug's development
+server, which closes every connection, it keeps HTTP/1.1 connections alive, so
+a client pays the TLS handshake once per connection, not once per call -- as
+with the real APIs.
 """
 
 from __future__ import annotations
@@ -13,19 +18,30 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from sandbox import tls
 
 log = logging.getLogger(__name__)
-POLL_INTERVAL = 0.05  # seconds between shutdown checks: keeps stop() fast
+THREADS = 16
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Request handler that logs through ``logging`` at DEBUG, not stderr."""
+def _quiet_log(msg: str = "", level: int = 20, traceback: bool = False) -> None:
+    """cheroot's error log, through ``logging`` at DEBUG instead of stderr."""
+    log.debug("%s", msg, exc_info=traceback)
 
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
-        log.debug("%s %s", self.address_string(), message % args)
+
+def _decoded_slashes(app: Any) -> Any:
+    """cheroot keeps ``%2F`` encoded in ``PATH_INFO`` (so a path segment may hold a
+    slash); the emulators route on the fully decoded path, as WSGI servers commonly
+    give it (werkzeug does), and read values with slashes through their own parsing."""
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if "%2" in path:
+            environ["PATH_INFO"] = path.replace("%2F", "/").replace("%2f", "/")
+        return app(environ, start_response)
+    return wrapped
 
 
 class EmulatorServer:
@@ -35,27 +51,25 @@ class EmulatorServer:
         self.app = app
         self.name = name
         self.host = host
-        self._server: BaseWSGIServer | None = None
+        self._server: wsgi.Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> EmulatorServer:
         """Bind and start serving; returns self. Starting twice is an error."""
         if self._server is not None:
             raise RuntimeError(f"{self.name} sandbox server already started")
-        self._server = make_server(
-            self.host,
-            0,
-            self.app,
-            threaded=True,
-            request_handler=_QuietHandler,
-            ssl_context=tls.server_ssl_context(),
-        )
-        server = self._server
-        self._thread = threading.Thread(
-            target=lambda: server.serve_forever(poll_interval=POLL_INTERVAL),
-            name=f"sandbox-{self.name}",
-            daemon=True,
-        )
+        server = wsgi.Server((self.host, 0), _decoded_slashes(self.app), numthreads=THREADS,
+                             server_name=f"sandbox-{self.name}", shutdown_timeout=1)
+        cert, key = tls.server_cert_files()
+        adapter = BuiltinSSLAdapter(cert, key)
+        adapter.context = tls.server_ssl_context()
+        server.ssl_adapter = adapter
+        server.expiration_interval = 0.05  # the accept loop's tick: keeps stop() fast
+        server.error_log = _quiet_log  # a client refusing our CA is a test, not news
+        server.prepare()  # binds: bind_addr now holds the real port
+        self._server = server
+        self._thread = threading.Thread(target=server.serve, name=f"sandbox-{self.name}",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -64,8 +78,7 @@ class EmulatorServer:
         server, thread = self._server, self._thread
         self._server, self._thread = None, None
         if server is not None:
-            server.shutdown()
-            server.server_close()
+            server.stop()
         if thread is not None:
             thread.join(timeout=10)
 
@@ -77,7 +90,7 @@ class EmulatorServer:
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError(f"{self.name} sandbox server is not started")
-        return int(self._server.server_port)
+        return int(self._server.bind_addr[1])
 
     @property
     def base_url(self) -> str:

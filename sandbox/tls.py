@@ -52,6 +52,20 @@ def ca_bundle_path() -> str:
     return str(_ensure()[2])
 
 
+def server_cert_files() -> tuple[str, str]:
+    """(certificate chain, private key) PEM files of the sandbox server certificate,
+    for servers that load them from disk (written once, next to the CA file)."""
+    _, leaf, ca_path = _ensure()
+    cert, key = ca_path.parent / "server-chain.pem", ca_path.parent / "server-key.pem"
+    with _lock:
+        if not key.exists():
+            leaf.cert_chain_pems[0].write_to_path(str(cert))
+            for extra in leaf.cert_chain_pems[1:]:
+                extra.write_to_path(str(cert), append=True)
+            leaf.private_key_pem.write_to_path(str(key))
+    return str(cert), str(key)
+
+
 def server_ssl_context() -> ssl.SSLContext:
     """A new TLS server context presenting the sandbox server certificate."""
     _, leaf, _ = _ensure()
