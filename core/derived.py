@@ -112,10 +112,13 @@ def customers_due(session: Session, since: datetime, now: datetime) -> set[int]:
     UTC+14); only a boundary that really fell in (since, now] counts, so an idle cycle
     does not refresh the customers of every contract starting or ending this week."""
     due = set(session.scalars(select(Contract.customer_id).where(Contract.updated_at >= since)))
-    lo, hi = since.date() - timedelta(days=2), now.date() + timedelta(days=1)
+    # local midnight of a date d falls between d-1 10:00 and d 12:00 UTC (UTC+14 to UTC-12)
+    lo, hi = (since - timedelta(hours=12)).date(), (now + timedelta(hours=14)).date()
+    day = timedelta(days=1)
     near = session.execute(
         select(Contract.customer_id, Contract.start_date, Contract.end_date, Contract.timezone)
-        .where(or_(Contract.start_date.between(lo, hi), Contract.end_date.between(lo, hi))))
+        .where(or_(Contract.start_date.between(lo, hi),
+                   Contract.end_date.between(lo - day, hi - day))))  # a term ends at d+1
     for row in near:
         if row.customer_id not in due and any(
                 b is not None and since < b <= now for b in term_window(row)):  # type: ignore[arg-type]

@@ -130,3 +130,29 @@ def test_a_boundary_crossed_refreshes_only_its_customer(hub, clock):
         assert derived.customers_due(s, since, since + timedelta(minutes=40)) == set()
         ends = s.query(Customer).filter_by(name="Ends").one().id
         assert derived.customers_due(s, since, since + timedelta(minutes=50, seconds=1)) == {ends}
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("zone, end_utc", [("Pacific/Kiritimati", (2026, 3, 31, 10)),
+                                           ("Etc/GMT+12", (2026, 4, 1, 12)),
+                                           ("UTC", (2026, 4, 1, 0))])
+@pytest.mark.parametrize("edge", ["start", "end"])
+def test_the_date_window_reaches_every_zone(hub, clock, zone, end_utc, edge):
+    """A term ending 2026-03-31 (or starting 04-01) in the earliest and latest zones:
+    its boundary is seen by the pass whose window holds it, and only by that one."""
+    from datetime import UTC, date, datetime
+
+    from core import derived
+
+    boundary = datetime(*end_utc, tzinfo=UTC)
+    with hub.session() as s, s.begin():
+        dates = ({"start_date": date(2025, 4, 1), "end_date": date(2026, 3, 31)}
+                 if edge == "end" else {"start_date": date(2026, 4, 1), "end_date": None})
+        s.add(Contract(number="Z-1", customer=Customer(name="Zoned"), kind="support",
+                       status="active", tier="basic", timezone=zone,
+                       updated_at=datetime(2026, 1, 1, tzinfo=UTC), **dates))
+    minute = timedelta(minutes=1)
+    with hub.session() as s:
+        assert derived.customers_due(s, boundary - 2 * minute, boundary - minute) == set()
+        assert len(derived.customers_due(s, boundary - minute, boundary + minute)) == 1
+        assert derived.customers_due(s, boundary, boundary + minute) == set()
