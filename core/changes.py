@@ -119,6 +119,9 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
                 obj in session.new or session.is_modified(obj)):
             obj.updated_at = now
     _contract_events(session, now, actor)
+    # pending rows of a flush that failed (its savepoint rolled back) never got ids:
+    # left here they would become outbox rows for local id "None" at the next flush
+    session.info.pop("_outbox_pending", None)
     _outbox(session, now)
 
 
@@ -130,7 +133,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
         now = (session.info.get("clock") or _SYSTEM_CLOCK).now()
         session.info["_outbox_rows"] = [
             OutboxEntry(sync=sync, entity=ENTITY_OF[type(obj)], local_id=str(obj.id), op=op,
-                        created_at=now) for obj, sync, op in pending]
+                        created_at=now) for obj, sync, op in pending if obj.id is not None]
 
 
 @event.listens_for(Session, "after_flush_postexec")
