@@ -53,7 +53,25 @@ def customer_fields(session: Session, customer: Customer, now: datetime,
     in_force = [c for c in contracts if c.number in ent.contracts and c.end_date]
     renewal = min((c.end_date for c in in_force), default=None)
     return {"contract_status": status, "support_tier": ent.tier, "renewal_date": renewal,
-            "entitlement_summary": ent.summary()}
+            "entitlement_summary": ent.summary(),
+            "renewal_alert": renewal_alert(session, in_force)}
+
+
+def renewal_alert(session: Session, in_force: Sequence[Contract]) -> str | None:
+    """The nearest renewal alert already sent for a contract in force, for the CRM."""
+    if not in_force:
+        return None
+    from core.lifecycle.signing_models import RenewalAlert
+
+    by_id = {c.id: c for c in in_force}
+    row = session.execute(
+        select(RenewalAlert.contract_id, RenewalAlert.end_date, RenewalAlert.days_before)
+        .where(RenewalAlert.contract_id.in_(list(by_id)))
+        .order_by(RenewalAlert.end_date, RenewalAlert.days_before).limit(1)).first()
+    if row is None or by_id[row.contract_id].end_date != row.end_date:
+        return None
+    return (f"{by_id[row.contract_id].number} ends {row.end_date:%Y-%m-%d}: "
+            f"{row.days_before}-day renewal notice")
 
 
 def expire_contracts(session: Session, now: datetime, ids: set[int] | None = None) -> int:

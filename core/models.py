@@ -92,6 +92,9 @@ class Customer(Base):
     support_tier: Mapped[str | None] = mapped_column(String(32))
     renewal_date: Mapped[date | None] = mapped_column(Date)
     entitlement_summary: Mapped[str | None] = mapped_column(Text)
+    renewal_alert: Mapped[str | None] = mapped_column(String(255))
+    """The latest renewal alert of a contract in force ("SA-1 ends 2027-03-01: 30-day
+    notice"), derived like the fields above and pushed to the CRM record."""
     updated_at: Mapped[datetime | None]
 
     contracts: Mapped[list[Contract]] = relationship(back_populates="customer")

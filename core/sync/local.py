@@ -22,7 +22,7 @@ LOCAL_FIELDS: dict[str, dict[str, str]] = {
         "id": "string", "name": "string", "domain": "string", "timezone": "string",
         "billing_street": "string", "billing_city": "string", "billing_country": "string",
         "owner": "string", "contract_status": "string", "support_tier": "string",
-        "renewal_date": "date", "entitlement_summary": "text"},
+        "renewal_date": "date", "entitlement_summary": "text", "renewal_alert": "string"},
     "contract": {
         "id": "string", "number": "string", "customer_id": "reference:customer",
         "kind": "string", "status": "string", "tier": "string", "start_date": "date",

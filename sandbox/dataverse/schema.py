@@ -88,6 +88,7 @@ def _account() -> Table:
         Column("chub_renewaldate", "DateTime", date_only=True, label="Renewal Date"),
         Column("chub_entitlementsummary", "Memo", max_length=4000,
                label="Entitlement Summary"),
+        Column("chub_renewalalert", max_length=255, label="Renewal Alert"),
     ]
     return Table("account", "accounts", "accountid", "name", {c.name: c for c in cols},
                  keys={"chub_contracthubid_key": ("chub_contracthubid",)})

@@ -47,6 +47,7 @@ DEFAULT_CUSTOM_FIELDS: dict[str, list[dict[str, Any]]] = {
         {"name": "Contract_Status__c", "type": "string"},
         {"name": "Renewal_Date__c", "type": "date"},
         {"name": "Entitlement_Summary__c", "type": "textarea", "length": 32768},
+        {"name": "Renewal_Alert__c", "type": "string"},
     ],
     "Contract": [
         {"name": "ContractHub_Id__c", "type": "string", "externalId": True},
