@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -247,6 +248,7 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
             conn.execute(f'CREATE DATABASE "{created_db}"')
         url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{created_db}"
     proc = None
+    folder = Path(tempfile.mkdtemp(prefix="chub-bench-"))
     rows: list[dict[str, Any]] = []
     try:
         t0 = time.perf_counter()
@@ -259,7 +261,6 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
 
         paths = [f"/v1/entitlements?customer={quote(n)}" for n in names]
         port = args.port or _free_port()
-        folder = Path(tempfile.mkdtemp(prefix="chub-bench-"))
         (folder / "contracthub.yaml").write_text(f"store: {{url: '{url}'}}\nactor: bench\n")
         proc = subprocess.Popen([*SERVE, "--config", str(folder / "contracthub.yaml"), "serve",
                                  "--port", str(port), "--workers", str(args.workers),
@@ -286,6 +287,7 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        shutil.rmtree(folder, ignore_errors=True)
         if created_db:
             import psycopg
 
