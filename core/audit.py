@@ -22,6 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -62,9 +63,11 @@ def append(session: Session, *, at: datetime, actor: str, action: str, entity: s
     """Append one event in the caller's transaction."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
-    pending = [o for o in session.new if isinstance(o, AuditEvent)]
-    if pending:
-        last_seq, last_hash = max((o.seq, o.hash) for o in pending)
+    # the event appended last in this session, while still pending, is the chain's tail:
+    # O(1) per event (scanning session.new made k events in one flush cost O(k^2))
+    tail = session.info.get("_audit_tail")
+    if tail is not None and sa_inspect(tail).pending:
+        last_seq, last_hash = tail.seq, tail.hash
     else:
         with session.no_autoflush:
             row = session.execute(
@@ -78,6 +81,7 @@ def append(session: Session, *, at: datetime, actor: str, action: str, entity: s
                        entity_id=str(entity_id), payload=payload, prev_hash=last_hash,
                        hash=chain_hash(last_hash, form))
     session.add(event)
+    session.info["_audit_tail"] = event
     return event
 
 

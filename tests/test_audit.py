@@ -72,3 +72,29 @@ def test_truncated_tail_is_caught_against_an_anchored_head(chain):
         assert audit.verify(s).ok  # a shorter chain is self-consistent...
         r = audit.verify(s, expect_head=anchored)
     assert not r.ok and "newest events deleted" in r.reason  # ...but not the anchored one
+
+
+def test_appends_across_flushes_and_a_rolled_back_savepoint_keep_one_chain(hub):
+    now = hub.clock.now()
+
+    def add(s, i):
+        return audit.append(s, at=now, actor="t", action="x", entity="e", entity_id=i,
+                            payload={"i": i})
+
+    with hub.session() as s, s.begin():
+        add(s, 1)
+        add(s, 2)
+        s.flush()                      # the tail is now in the database, not pending
+        add(s, 3)
+        try:
+            with s.begin_nested():
+                add(s, 4)              # rolled back: the chain must not build on it
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        add(s, 5)
+    with hub.session() as s:
+        result = audit.verify(s)
+        ids = [e.entity_id for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
+    assert result.ok, result.reason
+    assert ids == ["1", "2", "3", "5"]
