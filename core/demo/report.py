@@ -30,35 +30,36 @@ def report(hub: Hub, box: Any, console: Console) -> None:
     archives(hub, console)
 
 
+# (account, contract object, account fields: name, status, tier, renewal, summary)
+CRMS = {
+    "Salesforce": ("Account", "Contract", ("Name", "Contract_Status__c", "Support_Tier__c",
+                                           "Renewal_Date__c", "Entitlement_Summary__c")),
+    "Dynamics 365": ("account", "chub_supportcontract", (
+        "name", "chub_contractstatus", "chub_supporttier", "chub_renewaldate",
+        "chub_entitlementsummary")),
+}
+
+
 def salesforce(emu: Any, console: Console) -> None:
-    accounts = emu.store.all("Account")
-    contracts = emu.store.all("Contract")
-    by_status = Counter(a.get("Contract_Status__c") or "-" for a in accounts)
-    table = Table(title=f"Salesforce: {len(accounts)} accounts, {len(contracts)} contracts "
+    crm_accounts(emu, "Salesforce", console)
+
+
+def dynamics(emu: Any, console: Console) -> None:
+    crm_accounts(emu, "Dynamics 365", console)
+
+
+def crm_accounts(emu: Any, crm: str, console: Console) -> None:
+    """The CRM's accounts as the hub left them: status, tier, renewal, entitlement."""
+    account, contract, names = CRMS[crm]
+    accounts, contracts = emu.store.all(account), emu.store.all(contract)
+    by_status = Counter(a.get(names[1]) or "-" for a in accounts)
+    table = Table(title=f"{crm}: {len(accounts)} accounts, {len(contracts)} contracts "
                         f"(account status: {dict(by_status)})")
     for col, width in (("Account", 16), ("Status", 8), ("Tier", 10), ("Renewal", 10),
                        ("Entitlement summary", None)):
         table.add_column(col, no_wrap=True, overflow="ellipsis", min_width=width)
-    for a in sorted(accounts, key=lambda a: a["Name"])[:SAMPLE]:
-        table.add_row(a["Name"], str(a.get("Contract_Status__c") or "-"),
-                      str(a.get("Support_Tier__c") or "-"), str(a.get("Renewal_Date__c") or "-"),
-                      (a.get("Entitlement_Summary__c") or "-")[:60])
-    console.print(table)
-
-
-def dynamics(emu: Any, console: Console) -> None:
-    accounts = emu.store.all("account")
-    contracts = emu.store.all("chub_supportcontract")
-    by_status = Counter(a.get("chub_contractstatus") or "-" for a in accounts)
-    table = Table(title=f"Dynamics 365: {len(accounts)} accounts, {len(contracts)} support "
-                        f"contracts (account status: {dict(by_status)})")
-    for col, width in (("Account", 16), ("Status", 8), ("Tier", 10), ("Renewal", 10),
-                       ("Entitlement summary", None)):
-        table.add_column(col, no_wrap=True, overflow="ellipsis", min_width=width)
-    for a in sorted(accounts, key=lambda a: a.get("name") or "")[:SAMPLE]:
-        table.add_row(str(a.get("name")), str(a.get("chub_contractstatus") or "-"),
-                      str(a.get("chub_supporttier") or "-"), str(a.get("chub_renewaldate") or "-"),
-                      str(a.get("chub_entitlementsummary") or "-"))
+    for a in sorted(accounts, key=lambda a: str(a.get(names[0]) or ""))[:SAMPLE]:
+        table.add_row(*(str(a.get(n) or "-") for n in names))
     console.print(table)
 
 
