@@ -129,4 +129,8 @@ def create_row(session: Session, entity: str, values: dict[str, Any]) -> Any:
 
 
 def get_row(session: Session, entity: str, local_id: str) -> Any | None:
+    """The local row, or None -- also for an id that is not one (a stray outbox entry
+    must drain as "no such row", never crash every later cycle)."""
+    if not str(local_id).isdigit():
+        return None
     return session.get(ENTITY_CLASSES[entity], int(local_id))

@@ -32,3 +32,18 @@ def test_a_rolled_back_insert_queues_nothing_and_later_changes_queue_normally(hu
         ids = {c.name: str(c.id) for c in s.scalars(select(Customer))}
     assert "None" not in rows
     assert rows == [ids["Acme"], ids["Globex"]]
+
+
+def test_a_stray_outbox_entry_drains_instead_of_crashing_the_sync(hub, remote, accounts, cycle):
+    """A store left with an outbox row for local id "None" (written before the fix)."""
+    from datetime import UTC, datetime
+
+    with hub.session() as s, s.begin():
+        s.add(Customer(name="Acme"))
+    cycle(accounts)
+    with hub.session() as s, s.begin():
+        s.add(OutboxEntry(sync=accounts.name, entity="customer", local_id="None", op="upsert",
+                          created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    cycle(accounts)                                   # ok, not a crash
+    with hub.session() as s:
+        assert s.scalar(select(OutboxEntry).where(OutboxEntry.local_id == "None")) is None
