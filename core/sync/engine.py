@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from connectors.base import (
@@ -182,11 +182,16 @@ class Cycle:
             if s.get(SyncSubscription, self.job.name) is not None:
                 return
             s.add(SyncSubscription(sync=self.job.name, entity=entity))
+            s.flush()
+            # one INSERT ... SELECT: the whole book is queued without loading a row
+            # (100k ORM objects here were most of a backfill's memory)
             cls = ENTITY_CLASSES[entity]
-            now = self.now
-            s.add_all(OutboxEntry(sync=self.job.name, entity=entity, local_id=str(i),
-                                  op="upsert", created_at=now)
-                      for i in s.scalars(select(cls.id).order_by(cls.id)))
+            t = OutboxEntry.__table__
+            s.execute(t.insert().from_select(
+                ["sync", "entity", "local_id", "op", "created_at"],
+                select(literal(self.job.name, String), literal(entity, String),
+                       cast(cls.id, String), literal("upsert", String),
+                       literal(self.now, t.c.created_at.type)).order_by(cls.id)))
 
     def refresh_derived(self) -> None:
         """In its own transaction with no origin: the changes fan out to every sync."""
