@@ -67,6 +67,9 @@ def make_book(today: date, *, customers: int = 50, contracts: int = 120, seed: i
         end = start + timedelta(days=365 * rng.choice((1, 2, 3)) - 1)
         if i < len(names) and end < today + timedelta(days=20):
             end = today + timedelta(days=rng.randrange(20, 400))   # every customer covered
+        if i % 12 == 5:                   # some renewals coming up: 90/30-day alerts
+            end = today + timedelta(days=rng.randrange(10, 85))
+            start = min(start, end - timedelta(days=200))
         status = "active" if end >= today else "expired"
         if i >= len(names) and rng.random() < 0.08:
             status = "draft"

@@ -30,13 +30,15 @@ def report(hub: Hub, box: Any, console: Console) -> None:
     archives(hub, console)
 
 
-# (account, contract object, account fields: name, status, tier, renewal, summary)
+# (account, contract object, account fields: name, status, tier, renewal, summary;
+#  the renewal-alert field)
 CRMS = {
     "Salesforce": ("Account", "Contract", ("Name", "Contract_Status__c", "Support_Tier__c",
-                                           "Renewal_Date__c", "Entitlement_Summary__c")),
+                                           "Renewal_Date__c", "Entitlement_Summary__c"),
+                   "Renewal_Alert__c"),
     "Dynamics 365": ("account", "chub_supportcontract", (
         "name", "chub_contractstatus", "chub_supporttier", "chub_renewaldate",
-        "chub_entitlementsummary")),
+        "chub_entitlementsummary"), "chub_renewalalert"),
 }
 
 
@@ -50,7 +52,7 @@ def dynamics(emu: Any, console: Console) -> None:
 
 def crm_accounts(emu: Any, crm: str, console: Console) -> None:
     """The CRM's accounts as the hub left them: status, tier, renewal, entitlement."""
-    account, contract, names = CRMS[crm]
+    account, contract, names, alert = CRMS[crm]
     accounts, contracts = emu.store.all(account), emu.store.all(contract)
     by_status = Counter(a.get(names[1]) or "-" for a in accounts)
     table = Table(title=f"{crm}: {len(accounts)} accounts, {len(contracts)} contracts "
@@ -61,6 +63,10 @@ def crm_accounts(emu: Any, crm: str, console: Console) -> None:
     for a in sorted(accounts, key=lambda a: str(a.get(names[0]) or ""))[:SAMPLE]:
         table.add_row(*(str(a.get(n) or "-") for n in names))
     console.print(table)
+    alerted = [a for a in accounts if a.get(alert)]
+    if alerted:
+        console.print(f"{crm} accounts with a renewal alert: {len(alerted)}, e.g. "
+                      f"{alerted[0].get(names[0])}: {alerted[0][alert]}", highlight=False)
 
 
 def jira(emu: Any, console: Console) -> None:

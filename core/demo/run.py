@@ -55,10 +55,21 @@ def prepare(folder: Path, box: Any, size: DemoSize, console: Console) -> tuple[H
         import_contracts(s, csv_path)
     documents = add_executed_documents(hub, book)
     tickets = file_tickets(box["jira"], book, hub.clock.now(), count=size.tickets)
+    alerts = renewal_alerts(hub)
     console.print(f"[bold]store[/] {folder / 'contracthub.db'}: {len(book.customers)} customers, "
                   f"{len(book.contracts)} contracts ({csv_path.name}), {documents} executed "
-                  f"documents; [bold]Jira[/]: {tickets} tickets filed over 60 days")
+                  f"documents, {alerts} renewal alerts due (no mail server in the demo: they "
+                  f"go to the CRMs' Renewal Alert field); [bold]Jira[/]: {tickets} tickets "
+                  "filed over 60 days")
     return hub, book
+
+
+def renewal_alerts(hub: Hub) -> int:
+    """The renewal pass the daemon runs, once: alerts for contracts ending soon."""
+    from core.lifecycle.renewals import run_renewals
+
+    with hub.session() as s:
+        return len(run_renewals(s, hub.clock, None, hub.config.renewals).alerts)
 
 
 def add_executed_documents(hub: Hub, book: Book) -> int:

@@ -54,3 +54,13 @@ def test_demo_run_twice_in_the_same_folder_starts_fresh(tmp_path: Path) -> None:
         out = io.StringIO()
         assert run_demo(tmp_path, size, Console(file=out, width=120)) == 0, out.getvalue()
     assert "Salesforce: 3 accounts, 4 contracts" in out.getvalue()
+
+
+def test_renewal_alerts_of_the_book_reach_both_crms(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert run_demo(tmp_path, DemoSize(customers=6, contracts=12, tickets=0),
+                    Console(file=out, width=160)) == 0, out.getvalue()
+    text = out.getvalue()
+    assert "Salesforce accounts with a renewal alert:" in text
+    assert "Dynamics 365 accounts with a renewal alert:" in text
+    assert "-day renewal notice" in text
