@@ -110,3 +110,50 @@ class EmulatorServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class Served:
+    """What every emulator shares: serve ``self.faults`` (the emulator's app behind its
+    fault rules) once, stop safely, and say where it listens.
+
+    An emulator sets ``served_as`` (the server's name) and ``faults`` in ``__init__``;
+    ``start()`` is idempotent and returns the emulator; ``stop()`` may be called any
+    number of times. ``base_url``/``ca_bundle`` raise while it is not started.
+    """
+
+    served_as = "emulator"
+    server: EmulatorServer | None = None
+    faults: Any
+    _serving_lock = threading.Lock()
+
+    def start(self) -> Any:
+        with self._serving_lock:
+            if self.server is None:
+                self.server = EmulatorServer(self.faults, self.served_as).start()
+        return self
+
+    def stop(self) -> None:
+        with self._serving_lock:
+            server, self.server = self.server, None
+        if server is not None:
+            server.stop()
+
+    def __enter__(self) -> Any:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _server(self) -> EmulatorServer:
+        if self.server is None:
+            raise RuntimeError(f"the {self.served_as} emulator is not started")
+        return self.server
+
+    @property
+    def base_url(self) -> str:
+        """``https://127.0.0.1:PORT``."""
+        return self._server().base_url
+
+    @property
+    def ca_bundle(self) -> str:
+        return self._server().ca_bundle

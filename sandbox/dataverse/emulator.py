@@ -18,10 +18,8 @@ authentication and before the service-protection window is touched.
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 from sandbox.dataverse.app import DataverseApp, Validator
@@ -30,7 +28,7 @@ from sandbox.dataverse.limits import ServiceProtection
 from sandbox.dataverse.schema import Column, build_schema
 from sandbox.dataverse.store import Store
 from sandbox.faults import CallLog, FaultRule, FaultyApp
-from sandbox.server import EmulatorServer
+from sandbox.server import Served
 
 API_VERSION = "9.2"
 
@@ -41,7 +39,9 @@ def _now_of(clock: Any) -> Callable[[], datetime]:
     return clock.now if hasattr(clock, "now") else clock
 
 
-class DataverseEmulator:
+class DataverseEmulator(Served):
+    served_as = "dataverse"
+
     def __init__(self, clock: Any = None, *, validate: Validator | None = None,
                  request_limit: int = 6000,
                  extra_columns: Mapping[str, Iterable[Column]] | None = None,
@@ -55,10 +55,8 @@ class DataverseEmulator:
         if sleep is None and hasattr(clock, "sleep"):
             sleep = clock.sleep
         self.faults = FaultyApp(self.api, default_body=default_fault_body, sleep=sleep)
-        self.server: EmulatorServer | None = None
         self.identity: Any = None
         """The ``IdentityEmulator`` issuing this org's tokens, when ``with_identity`` wired one."""
-        self._lock = threading.Lock()
 
     @classmethod
     def with_identity(cls, clock: Any = None, **kwargs: Any) -> DataverseEmulator:
@@ -83,32 +81,11 @@ class DataverseEmulator:
                          "client_secret": secret,
                          "authority_host": self.identity.base_url}}
 
-    # serving ---------------------------------------------------------------------
-    def start(self) -> DataverseEmulator:
-        with self._lock:
-            if self.server is None:
-                self.server = EmulatorServer(self.faults, "dataverse").start()
-        return self
-
+    # serving (Served) ------------------------------------------------------------
     def stop(self) -> None:
-        with self._lock:
-            server, self.server = self.server, None
-        if server is not None:
-            server.stop()
+        super().stop()
         if self.identity is not None:
             self.identity.stop()
-
-    def __enter__(self) -> DataverseEmulator:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
-
-    def _server(self) -> EmulatorServer:
-        if self.server is None:
-            raise RuntimeError("the Dataverse emulator is not started")
-        return self.server
 
     @property
     def org_url(self) -> str:
@@ -116,16 +93,8 @@ class DataverseEmulator:
         return self._server().base_url
 
     @property
-    def base_url(self) -> str:
-        return self.org_url
-
-    @property
     def api_url(self) -> str:
         return f"{self.org_url}/api/data/v{API_VERSION}/"
-
-    @property
-    def ca_bundle(self) -> str:
-        return self._server().ca_bundle
 
     @property
     def app(self) -> FaultyApp:

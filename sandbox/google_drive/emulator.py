@@ -17,9 +17,7 @@ authentication).
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from sandbox.faults import CallLog, FaultRule, FaultyApp
@@ -28,11 +26,13 @@ from sandbox.google_drive.auth import TOKEN_PATH, ServiceAccount
 from sandbox.google_drive.errors import error_body
 from sandbox.google_drive.store import FOLDER, ROOT_ID, DriveFile, DriveStore
 from sandbox.salesforce.store import as_clock
-from sandbox.server import EmulatorServer
+from sandbox.server import Served
 
 
-class DriveEmulator:
+class DriveEmulator(Served):
     """One Drive (My Drive of one service account)."""
+
+    served_as = "google_drive"
 
     def __init__(self, clock: Any = None, token_lifetime: float = 3600) -> None:
         self.now = as_clock(clock)
@@ -41,8 +41,6 @@ class DriveEmulator:
         self.api = DriveApp(self.store, self.account)
         sleep = clock.sleep if hasattr(clock, "sleep") else None
         self.faults = FaultyApp(self.api, default_body=error_body, sleep=sleep)
-        self.server: EmulatorServer | None = None
-        self._lock = threading.Lock()
 
     # serving ------------------------------------------------------------------
     @property
@@ -52,38 +50,6 @@ class DriveEmulator:
     @property
     def calls(self) -> CallLog:
         return self.faults.calls
-
-    def start(self) -> EmulatorServer:
-        with self._lock:
-            if self.server is None:
-                self.server = EmulatorServer(self.app, "google_drive").start()
-            return self.server
-
-    def stop(self) -> None:
-        with self._lock:
-            server, self.server = self.server, None
-        if server is not None:
-            server.stop()
-
-    def __enter__(self) -> DriveEmulator:
-        self.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self.server is None:
-            raise RuntimeError("the Drive emulator is not started")
-        return self.server.base_url
-
-    @property
-    def ca_bundle(self) -> str:
-        if self.server is None:
-            raise RuntimeError("the Drive emulator is not started")
-        return self.server.ca_bundle
 
     @property
     def token_uri(self) -> str:

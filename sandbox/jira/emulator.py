@@ -21,11 +21,9 @@ authentication and before the rate-limit budget is touched, and every call
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +38,7 @@ from sandbox.jira.schema import FieldCatalog, FieldDef
 from sandbox.jira.search import SearchService
 from sandbox.jira.store import Store
 from sandbox.jira.workflow import User
-from sandbox.server import EmulatorServer
+from sandbox.server import Served
 
 MODES = ("cloud", "datacenter")
 _SEARCH = re.compile(r"/search(/jql)?/?$")
@@ -71,7 +69,7 @@ def is_write(call: Call) -> bool:
     return call.method in ("POST", "PUT", "DELETE", "PATCH") and not _SEARCH.search(call.path)
 
 
-class JiraEmulator:
+class JiraEmulator(Served):
     """One Jira site: a project ``SUP``, issues, fields, one API user and a budget."""
 
     def __init__(
@@ -114,8 +112,7 @@ class JiraEmulator:
         if sleep is None and hasattr(clock, "sleep"):
             sleep = clock.sleep
         self.faults = FaultyApp(self.api, default_body=default_fault_body, sleep=sleep)
-        self.server: EmulatorServer | None = None
-        self._lock = threading.Lock()
+        self.served_as = f"jira-{mode}"
 
     @property
     def cloud(self) -> bool:
@@ -129,41 +126,6 @@ class JiraEmulator:
     @property
     def app(self) -> FaultyApp:
         return self.faults
-
-    def start(self) -> EmulatorServer:
-        """Serve over HTTPS on 127.0.0.1 (an ephemeral port); returns the server."""
-        with self._lock:
-            if self.server is None:
-                self.server = EmulatorServer(self.app, f"jira-{self.mode}").start()
-            return self.server
-
-    def stop(self) -> None:
-        with self._lock:
-            server, self.server = self.server, None
-        if server is not None:
-            server.stop()
-
-    def __enter__(self) -> JiraEmulator:
-        self.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
-
-    def _server(self) -> EmulatorServer:
-        if self.server is None:
-            raise RuntimeError("the Jira emulator is not started")
-        return self.server
-
-    @property
-    def base_url(self) -> str:
-        """``https://127.0.0.1:PORT``: what ``JIRA(server=...)`` takes."""
-        return self._server().base_url
-
-    @property
-    def ca_bundle(self) -> str:
-        return self._server().ca_bundle
 
     # credentials and the API user ---------------------------------------------------------
     @property

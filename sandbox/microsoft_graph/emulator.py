@@ -14,7 +14,6 @@ Bearer tokens are checked with ``identity.validate``; ``.calls`` logs every requ
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -23,12 +22,14 @@ from sandbox.microsoft_graph.app import GraphApp
 from sandbox.microsoft_graph.errors import fault_body
 from sandbox.microsoft_graph.store import Drive, GraphStore, Item, Site
 from sandbox.microsoft_identity.emulator import now_of
-from sandbox.server import EmulatorServer
+from sandbox.server import Served
 
 SITE_HOST = "contoso.sharepoint.com"
 
 
-class GraphEmulator:
+class GraphEmulator(Served):
+    served_as = "microsoft-graph"
+
     def __init__(self, identity: Any, clock: Any = None, *, site_name: str = "contracts",
                  library: str = "Documents", delta_page_size: int = 200,
                  sleep: Callable[[float], None] | None = None,
@@ -42,34 +43,11 @@ class GraphEmulator:
         if sleep is None and hasattr(clock, "sleep"):
             sleep = clock.sleep
         self.faults = FaultyApp(self.api, default_body=fault_body, sleep=sleep)
-        self.server: EmulatorServer | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> GraphEmulator:
-        with self._lock:
-            if self.server is None:
-                self.server = EmulatorServer(self.faults, "microsoft-graph").start()
-        return self
 
     def stop(self) -> None:
-        with self._lock:
-            server, self.server = self.server, None
-        if server is not None:
-            server.stop()
+        super().stop()
         if self.stop_identity:
             self.identity.stop()
-
-    def __enter__(self) -> GraphEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self.server is None:
-            raise RuntimeError("the Graph emulator is not started")
-        return self.server.base_url
 
     @property
     def graph_url(self) -> str:

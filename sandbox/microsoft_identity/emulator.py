@@ -14,16 +14,14 @@ Usage::
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 from sandbox.faults import CallLog, FaultRule, FaultyApp
 from sandbox.microsoft_identity.app import IdentityApp, fault_body
 from sandbox.microsoft_identity.tokens import AppRegistration, TokenRegistry
-from sandbox.server import EmulatorServer
+from sandbox.server import Served
 
 
 def now_of(clock: Any) -> Callable[[], datetime]:
@@ -34,8 +32,10 @@ def now_of(clock: Any) -> Callable[[], datetime]:
     return clock
 
 
-class IdentityEmulator:
+class IdentityEmulator(Served):
     """One tenant with one app registration (more with ``register_app``)."""
+
+    served_as = "microsoft-identity"
 
     def __init__(self, clock: Any = None, *, tenant_id: str | None = None,
                  client_id: str | None = None, client_secret: str | None = None,
@@ -49,43 +49,8 @@ class IdentityEmulator:
             sleep = clock.sleep
         self.faults = FaultyApp(IdentityApp(self.registry, self.now), default_body=fault_body,
                                 sleep=sleep)
-        self.server: EmulatorServer | None = None
-        self._lock = threading.Lock()
 
-    # serving -------------------------------------------------------------------
-    def start(self) -> IdentityEmulator:
-        with self._lock:
-            if self.server is None:
-                self.server = EmulatorServer(self.faults, "microsoft-identity").start()
-        return self
-
-    def stop(self) -> None:
-        with self._lock:
-            server, self.server = self.server, None
-        if server is not None:
-            server.stop()
-
-    def __enter__(self) -> IdentityEmulator:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
-
-    def _server(self) -> EmulatorServer:
-        if self.server is None:
-            raise RuntimeError("the identity emulator is not started")
-        return self.server
-
-    @property
-    def base_url(self) -> str:
-        """The authority host: ``https://127.0.0.1:PORT`` (settings' ``authority_host``)."""
-        return self._server().base_url
-
-    @property
-    def ca_bundle(self) -> str:
-        return self._server().ca_bundle
-
+    # serving (Served): base_url is the authority host, settings' ``authority_host``
     @property
     def tenant_id(self) -> str:
         return self.registry.tenant_id

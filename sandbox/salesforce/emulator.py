@@ -20,10 +20,8 @@ authentication and before the API budget is touched).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
 from sandbox.faults import CallLog, FaultRule, FaultyApp
@@ -34,13 +32,15 @@ from sandbox.salesforce.limits import ApiBudget
 from sandbox.salesforce.records import RejectHook
 from sandbox.salesforce.schema import build_schema
 from sandbox.salesforce.store import Store, as_clock
-from sandbox.server import EmulatorServer
+from sandbox.server import Served
 
 DEFAULT_VERSION = "60.0"
 
 
-class SalesforceEmulator:
+class SalesforceEmulator(Served):
     """One Salesforce org: records, a connected app, a user and an API budget."""
+
+    served_as = "salesforce"
 
     def __init__(
         self,
@@ -64,8 +64,6 @@ class SalesforceEmulator:
         if sleep is None and hasattr(clock, "sleep"):
             sleep = clock.sleep
         self.faults = FaultyApp(self.api, default_body=default_fault_body, sleep=sleep)
-        self.server: EmulatorServer | None = None
-        self._lock = threading.Lock()
 
     # serving ---------------------------------------------------------------
     @property
@@ -75,37 +73,6 @@ class SalesforceEmulator:
     @property
     def calls(self) -> CallLog:
         return self.faults.calls
-
-    def start(self) -> EmulatorServer:
-        """Serve over HTTPS on 127.0.0.1 (an ephemeral port); returns the server."""
-        with self._lock:
-            if self.server is None:
-                self.server = EmulatorServer(self.app, "salesforce").start()
-            return self.server
-
-    def stop(self) -> None:
-        with self._lock:
-            server, self.server = self.server, None
-        if server is not None:
-            server.stop()
-
-    def __enter__(self) -> SalesforceEmulator:
-        self.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
-
-    def _server(self) -> EmulatorServer:
-        if self.server is None:
-            raise RuntimeError("the Salesforce emulator is not started")
-        return self.server
-
-    @property
-    def base_url(self) -> str:
-        """``https://127.0.0.1:PORT``: both the login URL and the instance URL."""
-        return self._server().base_url
 
     @property
     def instance_url(self) -> str:
@@ -119,10 +86,6 @@ class SalesforceEmulator:
     @property
     def token_url(self) -> str:
         return self.base_url + "/services/oauth2/token"
-
-    @property
-    def ca_bundle(self) -> str:
-        return self._server().ca_bundle
 
     def data_url(self, version: str = DEFAULT_VERSION) -> str:
         return f"{self.base_url}/services/data/v{version}/"
