@@ -1,4 +1,5 @@
-"""Serve a WSGI app over HTTPS on 127.0.0.1 in a background thread.
+"""Serve a WSGI app over HTTPS on 127.0.0.1 in a background thread, and what every
+emulator shares besides: ``Served`` (start/stop/where) and ``as_clock`` (its time source).
 
 ``EmulatorServer(app, name)`` binds an ephemeral port on 127.0.0.1 only,
 presents the sandbox certificate (``sandbox.tls``) and serves requests on
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -42,6 +45,18 @@ def _decoded_slashes(app: Any) -> Any:
             environ["PATH_INFO"] = path.replace("%2F", "/").replace("%2f", "/")
         return app(environ, start_response)
     return wrapped
+
+
+def as_clock(clock: Any) -> Callable[[], datetime]:
+    """An emulator's time source: a callable returning an aware datetime, or an object with
+    ``now()`` (a ``FakeClock``); None: real time."""
+    if clock is None:
+        return lambda: datetime.now(UTC)
+    if hasattr(clock, "now") and callable(clock.now):
+        return clock.now  # type: ignore[no-any-return]
+    if callable(clock):
+        return clock  # type: ignore[no-any-return]
+    raise TypeError("clock must be a callable or have a now() method")
 
 
 class EmulatorServer:

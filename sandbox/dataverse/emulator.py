@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.dataverse.app import DataverseApp, Validator
@@ -28,15 +27,9 @@ from sandbox.dataverse.limits import ServiceProtection
 from sandbox.dataverse.schema import Column, build_schema
 from sandbox.dataverse.store import Store
 from sandbox.faults import CallLog, FaultRule, FaultyApp
-from sandbox.server import Served
+from sandbox.server import Served, as_clock
 
 API_VERSION = "9.2"
-
-
-def _now_of(clock: Any) -> Callable[[], datetime]:
-    if clock is None:
-        return lambda: datetime.now(UTC)
-    return clock.now if hasattr(clock, "now") else clock
 
 
 class DataverseEmulator(Served):
@@ -46,7 +39,7 @@ class DataverseEmulator(Served):
                  request_limit: int = 6000,
                  extra_columns: Mapping[str, Iterable[Column]] | None = None,
                  sleep: Callable[[float], None] | None = None) -> None:
-        self.now = _now_of(clock)
+        self.now = as_clock(clock)
         self.store = Store(build_schema(extra_columns), self.now)
         self.limits = ServiceProtection(self.now, request_limit)
         self._tokens: set[str] = set()

@@ -25,8 +25,7 @@ from sandbox.google_drive.app import DriveApp
 from sandbox.google_drive.auth import TOKEN_PATH, ServiceAccount
 from sandbox.google_drive.errors import error_body
 from sandbox.google_drive.store import FOLDER, ROOT_ID, DriveFile, DriveStore
-from sandbox.salesforce.store import as_clock
-from sandbox.server import Served
+from sandbox.server import Served, as_clock
 
 
 class DriveEmulator(Served):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ from sandbox.jira.schema import FieldCatalog, FieldDef
 from sandbox.jira.search import SearchService
 from sandbox.jira.store import Store
 from sandbox.jira.workflow import User
-from sandbox.server import Served
+from sandbox.server import Served, as_clock
 
 MODES = ("cloud", "datacenter")
 _SEARCH = re.compile(r"/search(/jql)?/?$")
@@ -51,17 +51,6 @@ OTHER_USERS = (
     User("5b10a0effa615349cb016cd8", "carol", "JIRAUSER10102", "carol@customer.example",
          "Carol Customer"),
 )
-
-
-def as_clock(clock: Any) -> Callable[[], datetime]:
-    """A callable returning an aware datetime, or an object with ``now()``; None: real time."""
-    if clock is None:
-        return lambda: datetime.now(UTC)
-    if hasattr(clock, "now") and callable(clock.now):
-        return clock.now  # type: ignore[no-any-return]
-    if callable(clock):
-        return clock  # type: ignore[no-any-return]
-    raise TypeError("clock must be a callable or have a now() method")
 
 
 def is_write(call: Call) -> bool:

@@ -21,8 +21,7 @@ from sandbox.faults import CallLog, FaultRule, FaultyApp
 from sandbox.microsoft_graph.app import GraphApp
 from sandbox.microsoft_graph.errors import fault_body
 from sandbox.microsoft_graph.store import Drive, GraphStore, Item, Site
-from sandbox.microsoft_identity.emulator import now_of
-from sandbox.server import Served
+from sandbox.server import Served, as_clock
 
 SITE_HOST = "contoso.sharepoint.com"
 
@@ -36,7 +35,7 @@ class GraphEmulator(Served):
                  stop_identity: bool = False) -> None:
         self.identity = identity
         self.stop_identity = stop_identity  # the launcher's own sign-in goes with it
-        self.store = GraphStore(now_of(clock))
+        self.store = GraphStore(as_clock(clock))
         self.site: Site = self.store.add_site(SITE_HOST, site_name, "Contracts")
         self.drive: Drive = self.store.add_drive(library, self.site.id)
         self.api = GraphApp(self.store, identity.validate, delta_page_size)

@@ -15,21 +15,12 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.faults import CallLog, FaultRule, FaultyApp
 from sandbox.microsoft_identity.app import IdentityApp, fault_body
 from sandbox.microsoft_identity.tokens import AppRegistration, TokenRegistry
-from sandbox.server import Served
-
-
-def now_of(clock: Any) -> Callable[[], datetime]:
-    if clock is None:
-        return lambda: datetime.now(UTC)
-    if hasattr(clock, "now"):
-        return clock.now
-    return clock
+from sandbox.server import Served, as_clock
 
 
 class IdentityEmulator(Served):
@@ -41,7 +32,7 @@ class IdentityEmulator(Served):
                  client_id: str | None = None, client_secret: str | None = None,
                  token_lifetime: float = 3599,
                  sleep: Callable[[float], None] | None = None) -> None:
-        self.now = now_of(clock)
+        self.now = as_clock(clock)
         self.registry = TokenRegistry(self.now, tenant_id=tenant_id, lifetime=token_lifetime)
         self.app_registration: AppRegistration = self.registry.register_app(client_id,
                                                                             client_secret)

@@ -31,8 +31,8 @@ from sandbox.salesforce.errors import RecordError, default_fault_body
 from sandbox.salesforce.limits import ApiBudget
 from sandbox.salesforce.records import RejectHook
 from sandbox.salesforce.schema import build_schema
-from sandbox.salesforce.store import Store, as_clock
-from sandbox.server import Served
+from sandbox.salesforce.store import Store
+from sandbox.server import Served, as_clock
 
 DEFAULT_VERSION = "60.0"
 

@@ -21,27 +21,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sandbox.salesforce import ids, values
 from sandbox.salesforce.schema import ObjectDef, build_schema
+from sandbox.server import as_clock
 
 Clock = Callable[[], datetime]
 USER_ID = ids.USER_ID
 ORG_ID = ids.ORG_ID
 RECYCLE_BIN_DAYS = 15
-
-
-def as_clock(clock: Any) -> Clock:
-    """Accept a callable returning an aware datetime, or an object with ``now()``."""
-    if clock is None:
-        return lambda: datetime.now(UTC)
-    if hasattr(clock, "now") and callable(clock.now):
-        return clock.now  # type: ignore[no-any-return]
-    if callable(clock):
-        return clock  # type: ignore[no-any-return]
-    raise TypeError("clock must be a callable or have a now() method")
 
 
 def add_months(start: date, months: int) -> date:
