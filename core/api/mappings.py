@@ -67,13 +67,13 @@ def _archive_check(cfg: HubConfig, text: str, filename: str, connection: str | N
     import tempfile
     from pathlib import Path
 
-    from core.archive.mapping import check_archive_file, is_archive_mapping
+    from core.archive.mapping import check_archive_file, is_archive_text
 
-    with tempfile.TemporaryDirectory() as tmp:
+    if not is_archive_text(text):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:  # the archive checks read a file
         path = Path(tmp) / Path(filename).name
         path.write_text(text, encoding="utf-8")
-        if not is_archive_mapping(path):
-            return None
         problems, detail = check_archive_file(str(path), connection, cfg.connections)
     return [dataclasses.replace(p, path=filename) for p in problems], detail
 

@@ -83,6 +83,11 @@ def is_archive_mapping(path: Path) -> bool:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return False
+    return is_archive_text(text)
+
+
+def is_archive_text(text: str) -> bool:
+    """Whether a mapping's text is an archive mapping (a top-level ``archive:`` key)."""
     return any(line.startswith("archive:") for line in text.splitlines())
 
 

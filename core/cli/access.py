@@ -41,35 +41,6 @@ SELF_CHECKED = frozenset({
     "templates render", "templates show"})
 NO_STORE = frozenset({"demo", "sandbox", "mappings schema"})
 
-EVERYONE = ("admin", "legal", "finance", "support", "viewer")
-ACTIONS: dict[str, tuple[str, ...]] = {
-    "store.admin": ("admin",),
-    "contracts.import": ("admin", "legal"),
-    "contracts.read": EVERYONE,
-    "documents.add": ("admin", "legal", "support"),
-    "entitlement.lookup": EVERYONE,
-    "sla.report": ("admin", "finance", "support", "legal", "viewer"),
-    "audit.verify": ("admin", "legal", "finance"),
-    "sync.status": EVERYONE,
-    "sync.run": ("admin",),
-    "sync.repair": ("admin",),
-    "api.serve": ("admin",),
-    "mappings.validate": ("admin",),
-    "retention.purge": ("admin",),
-    "tokens.manage": ("admin",),
-}
-
-
-def _register() -> None:
-    from core.lifecycle.roles import ACTIONS as TABLE
-
-    for action, roles in ACTIONS.items():
-        TABLE.setdefault(action, frozenset(roles))
-
-
-_register()
-
-
 def command_path(ctx: Any) -> str:
     """``"deadletters replay"`` for ``contracthub deadletters replay ...`` (the
     root's own name, whatever the program is called, left out)."""

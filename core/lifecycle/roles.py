@@ -44,6 +44,21 @@ ACTIONS: dict[str, frozenset[str]] = {
     "contracts.amend": _roles("admin", "legal", "support"),
     "renewals.run": _roles("admin"),
     "renewals.list": _roles("admin", "legal", "finance", "support", "viewer"),
+    # the other CLI commands (core/cli/access.py maps each command to one of these)
+    "store.admin": _roles("admin"),
+    "contracts.import": _roles("admin", "legal"),
+    "contracts.read": _roles("admin", "legal", "finance", "support", "viewer"),
+    "documents.add": _roles("admin", "legal", "support"),
+    "entitlement.lookup": _roles("admin", "legal", "finance", "support", "viewer"),
+    "sla.report": _roles("admin", "legal", "finance", "support", "viewer"),
+    "audit.verify": _roles("admin", "legal", "finance"),
+    "sync.status": _roles("admin", "legal", "finance", "support", "viewer"),
+    "sync.run": _roles("admin"),
+    "sync.repair": _roles("admin"),
+    "api.serve": _roles("admin"),
+    "mappings.validate": _roles("admin"),
+    "retention.purge": _roles("admin"),
+    "tokens.manage": _roles("admin"),
 }
 
 

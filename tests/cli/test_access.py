@@ -27,6 +27,8 @@ def test_every_command_is_listed_exactly_once():
     assert [p for p in paths if p not in listed] == []
     assert set(access.COMMANDS) & access.SELF_CHECKED == set()
     assert listed - set(paths) == set(), "the table names commands that do not exist"
+    from core.lifecycle.roles import ACTIONS
+    assert set(access.COMMANDS.values()) <= set(ACTIONS), "an action nobody may perform"
 
 
 def cfg(**kw) -> HubConfig:
