@@ -143,9 +143,6 @@ class MsalAuth:
                 cache.remove_at(entry)
             return self.token(scope)
 
-    def headers(self, scope: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(scope)}"}
-
     # errors ------------------------------------------------------------------
     def _clean(self, text: str) -> str:
         secret = self.settings.client_secret

@@ -52,7 +52,6 @@ class DataverseApi:
         self.auth = auth or MsalAuth(settings.auth, session=self.session,
                                      system="Dynamics 365")
         self.remaining: int | None = None
-        self.paced = 0.0
         self._lock = threading.Lock()
 
     @property
@@ -64,7 +63,6 @@ class DataverseApi:
             remaining = self.remaining
         if remaining is not None and remaining < self.reserve:
             wait = WINDOW_SECONDS / max(1, remaining)
-            self.paced += wait
             self.clock.sleep(wait)
 
     def url(self, path_or_link: str) -> str:

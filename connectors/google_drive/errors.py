@@ -46,14 +46,11 @@ def from_http_error(exc: HttpError, what: str) -> ConnectorError:
     status = int(exc.resp.status)
     reason, message = reason_of(exc)
     text = f"{SYSTEM} answered {status} {reason or ''} to {what}: {message}".replace("  ", " ")
-    headers = {k.lower(): v for k, v in dict(exc.resp).items()}
+    wait = retry_after({k.lower(): v for k, v in dict(exc.resp).items()})
     if status == 429 or (status == 403 and reason in RATE_REASONS):
-        return RateLimited(text, retry_after=retry_after({"Retry-After": headers.get(
-            "retry-after", "")}) if headers.get("retry-after") else None)
+        return RateLimited(text, retry_after=wait)
     if status >= 500:
-        wait = headers.get("retry-after")
-        return RateLimited(text, retry_after=retry_after({"Retry-After": wait})) if wait \
-            else RetryLater(text)
+        return RateLimited(text, retry_after=wait) if wait is not None else RetryLater(text)
     if status in (401, 403):
         return StopSync(text)
     if status == 404:

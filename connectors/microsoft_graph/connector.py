@@ -159,11 +159,12 @@ class GraphConnector:
         have = _properties((existing.get("listItem") or {}).get("fields") or {})
         theirs = ((existing.get("file") or {}).get("hashes") or {}).get("quickXorHash")
         ours = have.get(DOCUMENT_KEY) == str(properties.get(DOCUMENT_KEY, "\0"))
-        if not ours and not (not have and theirs == quick_xor_hash(content)):
+        same = theirs == quick_xor_hash(content)   # a pure-Python hash: once per file
+        if not ours and not (not have and same):
             raise SkipRecord(f"{self.name}: another file already exists at "
                              f"{self._relative(existing)}; the hub did not archive it, so "
                              "it is left alone")
-        if theirs == quick_xor_hash(content):
+        if same:
             return dict(existing)
         return upload(self.client, self.drive_path, folder, name, content, media_type,
                       "replace")

@@ -12,10 +12,10 @@ next cycle starts a new one.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from connectors.base import RetryLater
 from connectors.microsoft_graph.client import GraphClient, NotFound, RangeRefused
+from connectors.microsoft_graph.folders import item_path
 
 CONFLICT = "@microsoft.graph.conflictBehavior"
 
@@ -24,7 +24,7 @@ def upload(client: GraphClient, drive_path: str, folder_id: str, name: str, cont
            media_type: str, conflict: str) -> dict[str, Any]:
     """The driveItem after uploading ``content`` as ``name`` in ``folder_id``;
     ``conflict`` is Graph's conflictBehavior (``fail`` raises ``Conflict``)."""
-    target = f"{drive_path}/items/{folder_id}:/{quote(name, safe='')}:"
+    target = drive_path + item_path(folder_id, name)
     if len(content) <= client.settings.session_above_bytes:
         answer = client.call("upload.small", "PUT", f"{target}/content?{CONFLICT}={conflict}",
                              data=content, headers={"Content-Type": media_type})

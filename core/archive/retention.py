@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from core.archive.mapping import ArchiveMapping, Period
@@ -86,6 +86,6 @@ def still_past_retention(s: Session, doc_id: int, mappings: list[ArchiveMapping]
 
 def blob_still_needed(s: Session, sha256: str, purging: Mapping[int, object]) -> bool:
     """Another document (not being purged) shares the bytes (blobs are by content)."""
-    purged = set(s.scalars(select(PurgedDocument.document_id)))
-    others = s.scalars(select(Document.id).where(Document.sha256 == sha256))
-    return any(i not in purging and i not in purged for i in others)
+    gone = exists().where(PurgedDocument.document_id == Document.id)
+    others = s.scalars(select(Document.id).where(Document.sha256 == sha256, ~gone))
+    return any(i not in purging for i in others)
