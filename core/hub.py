@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.blobs import BlobStore
 from core.clock import Clock, SystemClock
 from core.config import HubConfig, load_config
 from core.db import open_store, session_factory
@@ -19,6 +20,10 @@ class Hub:
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
+
+    def blobs(self) -> BlobStore:
+        """The store's document bytes (``store.blobs``, ``store.max_document_bytes``)."""
+        return BlobStore(self.config.blob_folder, self.config.store.max_document_bytes)
 
     def session(self, **info: object) -> Session:
         s = self.sessions()

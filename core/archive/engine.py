@@ -54,10 +54,6 @@ def cursor_key(connection: str) -> str:
     return f"archive:{connection}"
 
 
-def hub_blobs(hub: Hub) -> BlobStore:
-    return BlobStore(hub.config.blob_folder, hub.config.store.max_document_bytes)
-
-
 def path_values(doc: Document, contract: Contract, customer: Customer) -> dict[str, Any]:
     ext = doc.filename.rsplit(".", 1)[-1] if "." in doc.filename else "bin"
     return {"customer.name": customer.name, "customer.id": customer.id,
@@ -70,7 +66,7 @@ def path_values(doc: Document, contract: Contract, customer: Customer) -> dict[s
 def archive_cycle(hub: Hub, connection_name: str, connector: StorageConnector,
                   archive_mapping: ArchiveMapping, *, blobs: BlobStore | None = None
                   ) -> ArchiveResult:
-    blobs = blobs or hub_blobs(hub)
+    blobs = blobs or hub.blobs()
     result = ArchiveResult()
     key = cursor_key(connection_name)
     with hub.session() as s, s.begin():

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import ConfigError, ConnectorError
 from connectors.storage import StorageConnector
-from core.archive.engine import archive_cycle, hub_blobs, pending_documents
+from core.archive.engine import archive_cycle, pending_documents
 from core.archive.mapping import ArchiveMapping, load_archive_mapping
 from core.config import ConfigFileError, SyncSettings
 from core.hub import Hub
@@ -93,5 +93,5 @@ def build_archive_job(hub: Hub, s: SyncSettings, connector: Any) -> ArchiveJob:
     if getattr(connector, "kind", None) != "storage":
         raise ConfigFileError(f"{hub.config.path}: sync {s.name!r}: connection {s.connection!r} "
                               "is not a storage connection (google_drive, ...)")
-    hub_blobs(hub)  # the blob folder setting is read now, not mid-cycle
+    hub.blobs()  # the blob folder setting is read now, not mid-cycle
     return ArchiveJob(s.name, mapping, connector)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.cli.app import UserError, app, console, err_console, hub_from, print_json
 from core.cli.contracts_cmd import contracts
-from core.cli.templates_cmd import acting, blobs_of, lifecycle_errors
+from core.cli.templates_cmd import acting, lifecycle_errors
 from core.documents import contract_by_number
 from core.lifecycle import roles
 from core.lifecycle.approvals import current_step, decide, may_decide, step_label, submit
@@ -73,7 +73,7 @@ def bulk_cmd(ctx: typer.Context, template: str,
     if not file.is_file():
         raise UserError(f"{file}: no such file")
     with lifecycle_errors(), hub.session(hub=hub) as s, s.begin():
-        result = bulk_send(s, blobs_of(hub), hub.config, template=template, path=file,
+        result = bulk_send(s, hub.blobs(), hub.config, template=template, path=file,
                            actor=hub.config.actor, now=hub.clock.now())
     for line, number, status in result.created:
         console.print(f"{file}:{line}: {number} {status}", markup=False)

@@ -7,17 +7,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from core.blobs import BlobError, BlobStore
+from core.blobs import BlobError
 from core.cli.app import UserError, app, console, hub_from, print_json
 from core.documents import DocumentError, add_document, document_bytes, list_documents
 
 documents = typer.Typer(help="Contract documents (drafts, executed copies, certificates).",
                         no_args_is_help=True)
 app.add_typer(documents, name="documents")
-
-
-def _blobs(hub) -> BlobStore:  # noqa: ANN001
-    return BlobStore(hub.config.blob_folder, hub.config.store.max_document_bytes)
 
 
 @documents.command("add")
@@ -28,7 +24,7 @@ def add_cmd(ctx: typer.Context, contract: str, file: Path,
     hub = hub_from(ctx)
     try:
         with hub.session() as s, s.begin():
-            doc, created = add_document(s, _blobs(hub), contract, file, kind=kind,
+            doc, created = add_document(s, hub.blobs(), contract, file, kind=kind,
                                         actor=hub.config.actor, now=hub.clock.now())
             line = (f"{'added' if created else 'unchanged'}: document {doc.id} {doc.kind} "
                     f"v{doc.version} sha256 {doc.sha256}")
@@ -66,7 +62,7 @@ def get_cmd(ctx: typer.Context, doc_id: int,
     hub = hub_from(ctx)
     try:
         with hub.session() as s:
-            doc, data = document_bytes(s, _blobs(hub), doc_id)
+            doc, data = document_bytes(s, hub.blobs(), doc_id)
     except (DocumentError, BlobError) as exc:
         raise UserError(str(exc)) from None
     out.write_bytes(data)

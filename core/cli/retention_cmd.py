@@ -13,7 +13,6 @@ import typer
 
 from connectors.base import ConfigError, ConnectorError
 from core.archive import purge
-from core.archive.engine import hub_blobs
 from core.archive.mapping import ArchiveMapping, is_archive_mapping, load_archive_mapping
 from core.cli.app import UserError, app, console, hub_from, print_json
 from core.config import ConfigFileError
@@ -52,7 +51,7 @@ def purge_cmd(ctx: typer.Context,
     try:
         mappings, connectors = archive_setup(hub)
         if do_apply:
-            rows = [o.as_dict() for o in purge.apply(hub, mappings, connectors, hub_blobs(hub))]
+            rows = [o.as_dict() for o in purge.apply(hub, mappings, connectors, hub.blobs())]
         else:
             rows = [purge.PurgeOutcome(c, False, "would purge (dry run)").as_dict()
                     for c in purge.plan(hub, mappings)]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from core.audit import jsonable
 from core.cli.app import UserError, app, console, hub_from, print_json
 from core.cli.contracts_cmd import contracts
-from core.cli.templates_cmd import acting, blobs_of, lifecycle_errors, parse_fields
+from core.cli.templates_cmd import acting, lifecycle_errors, parse_fields
 from core.lifecycle.certificate import store_certificate
 from core.lifecycle.mailer import MailError, mailer_from_config
 from core.lifecycle.renewals import draft_amendment, run_renewals, upcoming
@@ -72,7 +72,7 @@ def send_cmd(ctx: typer.Context, number: str,
         specs = [parse_signer(text, with_code=otp) for text in signer]
         mailer = mailer_from_config(hub.config)
         with hub.session() as s, s.begin():
-            sent = send_for_signature(s, blobs_of(hub), mailer, number=number, signers=specs,
+            sent = send_for_signature(s, hub.blobs(), mailer, number=number, signers=specs,
                                       actor=hub.config.actor, now=hub.clock.now(),
                                       settings=hub.config.signing)
             req = sent.request
@@ -102,7 +102,7 @@ def sign_cmd(ctx: typer.Context, token: str,
                                consent=agree, code=code)
         try:
             with hub.session(actor="signer") as s, s.begin():
-                req = sign(s, blobs_of(hub), mailer, given, now=hub.clock.now(),
+                req = sign(s, hub.blobs(), mailer, given, now=hub.clock.now(),
                            settings=hub.config.signing)
                 number = s.get(Contract, req.contract_id).number
                 done = req.status == "completed"
@@ -180,7 +180,7 @@ def certificate_cmd(ctx: typer.Context, number: str,
     """Write the certificate of completion of an executed contract (kept as a document)."""
     hub = acting(ctx, "contracts.certificate")
     with signing_errors(), hub.session() as s, s.begin():
-        doc, data, created = store_certificate(s, blobs_of(hub), number,
+        doc, data, created = store_certificate(s, hub.blobs(), number,
                                                actor=hub.config.actor, now=hub.clock.now())
         sha = doc.sha256
     try:
@@ -201,7 +201,7 @@ def amend_cmd(ctx: typer.Context, number: str,
     hub = acting(ctx, "contracts.amend")
     fields = parse_fields(field or [])
     with signing_errors(), hub.session() as s, s.begin():
-        c = draft_amendment(s, blobs_of(hub), number=number, fields=fields, template=template,
+        c = draft_amendment(s, hub.blobs(), number=number, fields=fields, template=template,
                             actor=hub.config.actor, now=hub.clock.now())
         line = f"drafted amendment {c.number} (version {c.version}) of {number} from {template}"
     _say(line)

@@ -13,7 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from rich.table import Table
 from sqlalchemy import select
 
-from core.blobs import BlobError, BlobStore
+from core.blobs import BlobError
 from core.cli.app import UserError, app, console, hub_from, print_json
 from core.cli.contracts_cmd import contracts
 from core.documents import DocumentError, contract_by_number
@@ -45,10 +45,6 @@ def lifecycle_errors() -> Iterator[None]:
         yield
     except (TemplateError, ApprovalError, DocumentError, BlobError) as exc:
         raise UserError(str(exc)) from None
-
-
-def blobs_of(hub: Hub) -> BlobStore:
-    return BlobStore(hub.config.blob_folder, hub.config.store.max_document_bytes)
 
 
 def acting(ctx: typer.Context, action: str) -> Hub:
@@ -182,7 +178,7 @@ def draft_cmd(ctx: typer.Context,
     hub = acting(ctx, "contracts.draft")
     fields = parse_fields(field or [])
     with lifecycle_errors(), hub.session() as s, s.begin():
-        c = draft_from_template(s, blobs_of(hub), template=template,
+        c = draft_from_template(s, hub.blobs(), template=template,
                                 customer=find_customer(s, customer), fields=fields,
                                 actor=hub.config.actor, now=hub.clock.now())
         line = f"drafted {c.number} for {c.customer.name} from {template} ({c.status})"

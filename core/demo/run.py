@@ -73,10 +73,9 @@ def renewal_alerts(hub: Hub) -> int:
 
 
 def add_executed_documents(hub: Hub, book: Book) -> int:
-    from core.blobs import BlobStore
     from core.documents import add_document
 
-    blobs = BlobStore(hub.config.resolve(hub.config.store.blobs))
+    blobs = hub.blobs()
     added = 0
     with tempfile.TemporaryDirectory() as tmp, hub.session() as s, s.begin():
         for row in book.contracts:

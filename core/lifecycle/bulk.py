@@ -128,8 +128,7 @@ def send_queued(session: Session, contract: Contract, actor: str, now: datetime)
         return
     try:
         with session.begin_nested():
-            blobs = BlobStore(hub.config.blob_folder, hub.config.store.max_document_bytes)
-            send_for_signature(session, blobs, mailer_from_config(hub.config),
+            send_for_signature(session, hub.blobs(), mailer_from_config(hub.config),
                                number=contract.number, signers=[parse_signer(x) for x in signers],
                                actor=actor, now=now, settings=hub.config.signing)
     except (SigningError, MailError, ConfigFileError, BlobError) as exc:

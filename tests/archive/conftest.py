@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.archive.engine import ArchiveResult, archive_cycle, hub_blobs
+from core.archive.engine import ArchiveResult, archive_cycle
 from core.archive.mapping import ArchiveMapping, load_archive_mapping
 from core.clock import FakeClock
 from core.documents import add_document
@@ -57,7 +57,7 @@ def seed(hub: Hub, tmp_path: Path, contracts: int = 3, *, end: date = date(2026,
          ) -> dict[str, int]:
     """Contracts C-0.. each with an executed PDF; C-0 also a certificate and a draft.
     Returns document ids by "C-n kind"."""
-    blobs = hub_blobs(hub)
+    blobs = hub.blobs()
     ids: dict[str, int] = {}
     with hub.session() as s, s.begin():
         cust = customer(s, "Acme: Widgets / EU")

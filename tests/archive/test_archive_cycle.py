@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from core.archive.engine import hub_blobs
 from core.archive.job import ArchiveJob
 from core.archive.models import ArchivedCopy, ArchiveIncident
 from core.archive.status import archive_lines, archive_status
@@ -176,7 +175,7 @@ def test_bytes_missing_from_the_store_are_reported_not_invented(hub, drive, cycl
         copy = s.scalar(select(ArchivedCopy).where(
             ArchivedCopy.document_id == ids["C-2 executed"]))
         sha = s.get(Document, ids["C-2 executed"]).sha256
-    hub_blobs(hub).path(sha).write_bytes(b"tampered on disk")
+    hub.blobs().path(sha).write_bytes(b"tampered on disk")
     drive.trash(copy.remote_id)
     result = cycle()
     assert (result.guard.restored, result.guard.lost) == (0, 1)
@@ -208,7 +207,7 @@ def test_a_large_upload_that_never_completes_is_not_recorded(hub, drive, make_dr
     big = pdf_bytes("C-0", "executed", 2) + bytes(700 * 1024)
     (tmp_path / "v2.pdf").write_bytes(big)
     with hub.session() as s, s.begin():
-        doc, _ = add_document(s, hub_blobs(hub), "C-0", tmp_path / "v2.pdf", kind="executed",
+        doc, _ = add_document(s, hub.blobs(), "C-0", tmp_path / "v2.pdf", kind="executed",
                               actor="legal", now=hub.clock.now())
         v2 = doc.id
     conn = make_drive(resumable_above_bytes=256 * 1024)

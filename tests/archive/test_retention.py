@@ -7,7 +7,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.archive import purge
-from core.archive.engine import hub_blobs
 from core.archive.models import ArchivedCopy, PurgedDocument
 from core.archive.retention import PurgeCandidate
 from core.models import AuditEvent, Document
@@ -23,7 +22,7 @@ def test_dry_run_lists_apply_removes_copies_and_bytes(hub, drive, cycle, archive
     planned = purge.plan(hub, [archive_mapping])
     assert [c.document_id for c in planned] == [ids["C-0 certificate"]]
     assert len(drive.files()) == 4  # a plan removes nothing
-    blobs = hub_blobs(hub)
+    blobs = hub.blobs()
     cert_sha = planned[0].sha256
     assert blobs.path(cert_sha).exists()
 
@@ -57,9 +56,9 @@ def test_nothing_within_retention_is_removed_even_if_asked(hub, drive, cycle, ar
                                 hub.clock.now() - timedelta(days=1),
                                 (("drive", copy.remote_id),))
     outcome = purge._purge_one(hub, forged, [archive_mapping], {"drive": cycle.connector},
-                               hub_blobs(hub), {doc.id: forged})
+                               hub.blobs(), {doc.id: forged})
     assert (outcome.done, outcome.note) == (False, "within retention: kept")
-    assert len(drive.files()) == 4 and hub_blobs(hub).path(doc.sha256).exists()
+    assert len(drive.files()) == 4 and hub.blobs().path(doc.sha256).exists()
 
 
 def test_executed_documents_are_retained_without_any_archive_mapping(hub, tmp_path):
@@ -75,7 +74,7 @@ def test_a_copy_on_an_unconfigured_connection_keeps_the_document(hub, drive, cyc
     seed(hub, tmp_path)
     cycle()
     hub.clock.advance(timedelta(days=60))
-    done = purge.apply(hub, [archive_mapping], {}, hub_blobs(hub))
+    done = purge.apply(hub, [archive_mapping], {}, hub.blobs())
     assert [o.done for o in done] == [False]
     assert "not configured" in done[0].note
     assert len(drive.files()) == 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from core.archive.engine import archive_cycle, hub_blobs
+from core.archive.engine import archive_cycle
 from core.documents import add_document
 from tests.factories import contract, customer
 
@@ -19,7 +19,7 @@ def test_two_hundred_documents_twice_make_two_hundred_files(sqlite_hub, drive, m
 
     def cycle():
         return archive_cycle(hub, "drive", conn, archive_mapping)
-    blobs = hub_blobs(hub)
+    blobs = hub.blobs()
     with hub.session() as s, s.begin():
         customers = [customer(s, f"Customer {n}") for n in range(10)]
         for n in range(DOCS):
