@@ -9,11 +9,10 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from core.cli.app import UserError, app, console, err_console, hub_from, print_json
+from core.cli.app import UserError, app, console, err_console, print_json
 from core.cli.contracts_cmd import contracts
 from core.cli.templates_cmd import acting, lifecycle_errors
 from core.documents import contract_by_number
-from core.lifecycle import roles
 from core.lifecycle.approvals import current_step, decide, may_decide, step_label, submit
 from core.lifecycle.bulk import bulk_send
 from core.lifecycle.template_models import ApprovalRound
@@ -111,8 +110,7 @@ def list_cmd(ctx: typer.Context,
              mine: bool = typer.Option(False, "--mine", help="Only what I may decide now."),
              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Contracts waiting for approval, with the step each waits on."""
-    hub = hub_from(ctx)
-    roles.require(hub.config, hub.config.actor, "approvals.list")
+    hub = acting(ctx, "approvals.list")
     rows = _waiting(hub, mine)
     if as_json:
         print_json(rows)

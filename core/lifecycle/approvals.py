@@ -35,6 +35,7 @@ from core.credits import DEFAULT_CREDIT_RULE
 from core.entitlement import DEFAULT_TARGETS, targets_of
 from core.lifecycle import roles
 from core.lifecycle.template_models import ApprovalRound, ApprovalStep, ContractFields
+from core.lifecycle.templates import fields_of
 from core.models import CONTRACT_KINDS, Contract
 
 SHIPPED_RULES = Path(__file__).resolve().parents[2] / "templates" / "approvals.yaml"
@@ -176,12 +177,6 @@ def route(rules: dict[str, Any], contract: Contract, fields: dict[str, Any]
 # --------------------------------------------------------------------------- workflow
 
 
-def _fields(session: Session, contract: Contract) -> dict[str, Any]:
-    with session.no_autoflush:
-        row = session.get(ContractFields, contract.id)
-    return dict(row.values) if row else {}
-
-
 def open_round(session: Session, contract: Contract) -> ApprovalRound | None:
     return session.scalar(select(ApprovalRound).where(
         ApprovalRound.contract_id == contract.id, ApprovalRound.outcome == "open"))
@@ -189,10 +184,11 @@ def open_round(session: Session, contract: Contract) -> ApprovalRound | None:
 
 def _start_round(session: Session, contract: Contract, rules: dict[str, Any], *, actor: str,
                  now: datetime, reason: str) -> ApprovalRound:
-    with session.no_autoflush:
+    with session.no_autoflush:  # this runs inside a flush too (an edit restarts approvals)
         last = session.scalar(select(ApprovalRound.round).where(
             ApprovalRound.contract_id == contract.id).order_by(ApprovalRound.round.desc()))
-    steps = route(rules, contract, _fields(session, contract))
+        fields = fields_of(session, contract)
+    steps = route(rules, contract, fields)
     rnd = ApprovalRound(contract_id=contract.id, round=(last or 0) + 1, rules=rules,
                         started_at=now, started_by=actor, reason=reason, outcome="open")
     rnd.steps = [ApprovalStep(position=i, role=s["role"], approver=s["approver"],

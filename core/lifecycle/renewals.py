@@ -189,14 +189,18 @@ def draft_amendment(session: Session, blobs: BlobStore, *, number: str, fields: 
 
 def upcoming(session: Session, now: datetime, within_days: int = 120) -> list[dict[str, Any]]:
     """Active contracts ending within ``within_days``, with the alerts already sent."""
+    contracts = session.scalars(select(Contract).where(
+        Contract.status == "active", Contract.end_date.is_not(None),
+        Contract.end_date <= now.date() + timedelta(days=within_days),
+        Contract.end_date >= now.date()).order_by(Contract.end_date, Contract.number)).all()
+    alerts: dict[tuple[int, Any], list[int]] = {}
+    for cid, end, days in session.execute(select(
+            RenewalAlert.contract_id, RenewalAlert.end_date, RenewalAlert.days_before)
+            .where(RenewalAlert.contract_id.in_([c.id for c in contracts]))):
+        alerts.setdefault((cid, end), []).append(days)
     rows = []
-    for c in session.scalars(select(Contract).where(
-            Contract.status == "active", Contract.end_date.is_not(None),
-            Contract.end_date <= now.date() + timedelta(days=within_days),
-            Contract.end_date >= now.date()).order_by(Contract.end_date, Contract.number)):
-        sent = sorted(session.scalars(select(RenewalAlert.days_before).where(
-            RenewalAlert.contract_id == c.id, RenewalAlert.end_date == c.end_date)),
-            reverse=True)
+    for c in contracts:
+        sent = sorted(alerts.get((c.id, c.end_date), []), reverse=True)
         rows.append({"number": c.number, "customer": c.customer.name, "kind": c.kind,
                      "end_date": c.end_date, "days_left": (c.end_date - now.date()).days,
                      "auto_renew": c.auto_renew, "alerts_sent": sent})

@@ -139,11 +139,11 @@ def send_for_signature(session: Session, blobs: BlobStore, mailer: Mailer, *, nu
     if doc is None:
         raise SigningError(f"contract {number} has no draft document to sign")
     try:
-        data = blobs.read(doc.sha256)
+        blobs.read(doc.sha256)  # the bytes must be there and match their hash
     except BlobError as exc:
         raise SigningError(f"contract {number}: draft document cannot be read: {exc}") from None
     req = SigningRequest(contract_id=contract.id, status="pending", document_id=doc.id,
-                         document_sha256=hashlib.sha256(data).hexdigest(),
+                         document_sha256=doc.sha256,  # read() verified the bytes
                          consent_sha256=CONSENT_SHA256, sent_at=now, sent_by=actor,
                          expires_at=now + duration(settings, "expire_after"))
     session.add(req)
@@ -229,7 +229,8 @@ def check_signature(session: Session, blobs: BlobStore, signer: Signer, given: S
                            "signature (edited since it was sent?)")
     doc = latest_draft(session, contract)
     try:
-        current = hashlib.sha256(blobs.read(doc.sha256)).hexdigest() if doc else "none"
+        # read() verifies the bytes against their hash (BlobError when altered)
+        current = doc.sha256 if doc and blobs.read(doc.sha256) is not None else "none"
     except BlobError:
         current = "unreadable"
     if current != req.document_sha256:
@@ -272,8 +273,9 @@ def record_refusal(session: Session, given: SignatureInput, reason: str, *, now:
                    ) -> bool:
     """Keep a refused attempt on a known link as evidence (its own transaction, after the
     refusal rolled back). Unknown tokens are not recorded: they name no contract."""
-    signer = session.scalar(select(Signer).where(Signer.token_hash == sha256_text(given.token)))
-    if signer is None:
+    try:
+        signer = _find_signer(session, given.token)
+    except SigningError:
         return False
     contract = session.get(Contract, signer.request.contract_id)
     audit.append(session, at=now, actor=f"signer:{signer.email}", action="signing.refused",

@@ -47,7 +47,7 @@ TERM_FIELDS = frozenset(KNOWN) - {"customer", "customer_domain", "customer_timez
                                   "status", "parent"}
 RESERVED = frozenset({"customer", "contract", "parent", "sla", "entitlement", "today"})
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+NAME = FIELD_NAME  # a template's name follows the same rule as a merge field's
 
 __all__ = ["TemplateError", "draft_from_template", "publish", "render_contract"]
 
